@@ -1,0 +1,312 @@
+// Scenario files: the simulated organisation and incident a sandbox starts from, validated at load time.
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { InvalidInputError } from '../tasks/lib/errors';
+import { projectRoot } from '../tasks/lib/paths';
+
+const Tags = z.record(z.string(), z.string()).default({});
+
+export const SecurityGroupRuleSchema = z
+  .object({
+    protocol: z.string().default('-1'),
+    fromPort: z.number().int().optional(),
+    toPort: z.number().int().optional(),
+    cidr: z.string().optional(),
+    prefixListId: z.string().optional(),
+    groupId: z.string().optional(),
+  })
+  .strict();
+
+export const SecurityGroupSchema = z
+  .object({
+    groupId: z.string(),
+    groupName: z.string(),
+    description: z.string().default(''),
+    vpcId: z.string(),
+    ingress: z.array(SecurityGroupRuleSchema).default([]),
+    egress: z.array(SecurityGroupRuleSchema).default([{ protocol: '-1', cidr: '0.0.0.0/0' }]),
+    tags: Tags,
+  })
+  .strict();
+
+export const NetworkInterfaceSchema = z
+  .object({
+    networkInterfaceId: z.string(),
+    deviceIndex: z.number().int().default(0),
+    subnetId: z.string(),
+    privateIpAddress: z.string(),
+    publicIpAddress: z.string().optional(),
+    groups: z.array(z.string()).min(1),
+  })
+  .strict();
+
+export const BlockDeviceSchema = z
+  .object({ deviceName: z.string(), volumeId: z.string(), deleteOnTermination: z.boolean().default(true) })
+  .strict();
+
+export const InstanceSchema = z
+  .object({
+    instanceId: z.string(),
+    platform: z.enum(['linux', 'windows']).default('linux'),
+    platformName: z.string().default('Amazon Linux'),
+    state: z.enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated']).default('running'),
+    instanceType: z.string().default('t3.medium'),
+    imageId: z.string().default('ami-0abcdef1234567890'),
+    launchTime: z.string().default('2026-11-01T08:00:00.000Z'),
+    availabilityZone: z.string(),
+    vpcId: z.string(),
+    subnetId: z.string(),
+    networkInterfaces: z.array(NetworkInterfaceSchema).min(1),
+    blockDevices: z.array(BlockDeviceSchema).default([]),
+    /** Ephemeral instance-store volumes (cannot be snapshotted). */
+    instanceStore: z.array(z.object({ deviceName: z.string(), virtualName: z.string() }).strict()).default([]),
+    rootDeviceName: z.string().default('/dev/xvda'),
+    iamInstanceProfileArn: z.string().optional(),
+    tags: Tags,
+    disableApiTermination: z.boolean().default(false),
+    instanceInitiatedShutdownBehavior: z.enum(['stop', 'terminate']).default('stop'),
+    memoryMiB: z.number().int().positive().default(4096),
+    consoleOutput: z.string().default(''),
+    keyName: z.string().optional(),
+    ssm: z
+      .object({
+        online: z.boolean().default(true),
+        agentVersion: z.string().default('3.3.1142.0'),
+        /** Scenario behaviour of the simulated agent: answers normally, slowly, or fails commands. */
+        behaviour: z.enum(['normal', 'slow', 'fail', 'dies-mid-capture']).default('normal'),
+      })
+      .strict()
+      .default({ online: true, agentVersion: '3.3.1142.0', behaviour: 'normal' }),
+  })
+  .strict();
+
+export const VolumeSchema = z
+  .object({
+    volumeId: z.string(),
+    sizeGiB: z.number().int().positive(),
+    volumeType: z.string().default('gp3'),
+    availabilityZone: z.string(),
+    encrypted: z.boolean().default(false),
+    /** KMS key ARN; `alias/aws/ebs` means the AWS managed key (snapshots of it cannot be shared). */
+    kmsKeyId: z.string().optional(),
+    tags: Tags,
+  })
+  .strict();
+
+export const SnapshotSchema = z
+  .object({
+    snapshotId: z.string(),
+    volumeId: z.string(),
+    volumeSizeGiB: z.number().int().positive(),
+    state: z.enum(['pending', 'completed', 'error']).default('completed'),
+    encrypted: z.boolean().default(false),
+    kmsKeyId: z.string().optional(),
+    description: z.string().default(''),
+    startTime: z.string(),
+    createVolumePermissions: z.array(z.string()).default([]),
+    tags: Tags,
+  })
+  .strict();
+
+export const VpcSchema = z
+  .object({
+    vpcId: z.string(),
+    cidrBlock: z.string(),
+    /** VPC interface/gateway endpoints present (service names such as com.amazonaws.eu-west-1.ssm). */
+    endpoints: z.array(z.object({ vpcEndpointId: z.string(), serviceName: z.string(), prefixListId: z.string().optional(), cidrs: z.array(z.string()).default([]) }).strict()).default([]),
+    tags: Tags,
+  })
+  .strict();
+
+export const SubnetSchema = z
+  .object({ subnetId: z.string(), vpcId: z.string(), cidrBlock: z.string(), availabilityZone: z.string(), tags: Tags })
+  .strict();
+
+export const AutoScalingGroupSchema = z
+  .object({
+    name: z.string(),
+    minSize: z.number().int().min(0),
+    maxSize: z.number().int().min(0),
+    desiredCapacity: z.number().int().min(0),
+    instances: z.array(z.object({ instanceId: z.string(), lifecycleState: z.string().default('InService') }).strict()),
+    targetGroupArns: z.array(z.string()).default([]),
+    loadBalancerNames: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const TargetGroupSchema = z
+  .object({
+    arn: z.string(),
+    name: z.string(),
+    port: z.number().int(),
+    protocol: z.string().default('HTTP'),
+    vpcId: z.string(),
+    targets: z.array(z.object({ id: z.string(), port: z.number().int().optional() }).strict()).default([]),
+  })
+  .strict();
+
+/** A tracked connection on an instance's ENI, for modelling security-group connection tracking. */
+export const FlowSchema = z
+  .object({
+    flowId: z.string(),
+    networkInterfaceId: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    remoteIp: z.string(),
+    remotePort: z.number().int(),
+    localPort: z.number().int(),
+    protocol: z.string().default('tcp'),
+    open: z.boolean().default(true),
+  })
+  .strict();
+
+export const KmsKeySchema = z
+  .object({
+    keyId: z.string(),
+    arn: z.string(),
+    keyUsage: z.enum(['ENCRYPT_DECRYPT', 'SIGN_VERIFY']).default('ENCRYPT_DECRYPT'),
+    keySpec: z.string().default('SYMMETRIC_DEFAULT'),
+    aliases: z.array(z.string()).default([]),
+    /** Account ids allowed to use the key besides its owner (the key policy, simplified). */
+    sharedWith: z.array(z.string()).default([]),
+    awsManaged: z.boolean().default(false),
+  })
+  .strict();
+
+export const BucketSchema = z
+  .object({
+    name: z.string(),
+    region: z.string(),
+    versioning: z.boolean().default(true),
+    objectLock: z
+      .object({ mode: z.enum(['COMPLIANCE', 'GOVERNANCE']), days: z.number().int().positive() })
+      .strict()
+      .optional(),
+    kmsKeyArn: z.string().optional(),
+  })
+  .strict();
+
+export const RoleSchema = z
+  .object({
+    roleName: z.string(),
+    /** Principal ARNs (or account ids) allowed to assume the role. */
+    trustedPrincipals: z.array(z.string()).default([]),
+    externalId: z.string().optional(),
+    /** IAM actions this role is denied (wildcards allowed), to model missing permissions. */
+    deny: z.array(z.string()).default([]),
+    inlinePolicies: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const InstanceProfileSchema = z
+  .object({ name: z.string(), arn: z.string(), roleName: z.string() })
+  .strict();
+
+export const RegionStateSchema = z
+  .object({
+    vpcs: z.array(VpcSchema).default([]),
+    subnets: z.array(SubnetSchema).default([]),
+    securityGroups: z.array(SecurityGroupSchema).default([]),
+    instances: z.array(InstanceSchema).default([]),
+    volumes: z.array(VolumeSchema).default([]),
+    snapshots: z.array(SnapshotSchema).default([]),
+    autoScalingGroups: z.array(AutoScalingGroupSchema).default([]),
+    targetGroups: z.array(TargetGroupSchema).default([]),
+    flows: z.array(FlowSchema).default([]),
+    kmsKeys: z.array(KmsKeySchema).default([]),
+    /** Raw CloudTrail events (as LookupEvents' CloudTrailEvent JSON) for the logs phase. */
+    cloudTrailEvents: z.array(z.record(z.string(), z.unknown())).default([]),
+    /** CloudWatch Logs groups and their events (flow logs, Resolver query logs). */
+    logGroups: z
+      .array(
+        z
+          .object({
+            name: z.string(),
+            events: z.array(z.object({ timestamp: z.number(), message: z.string(), logStreamName: z.string().default('stream') }).strict()).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** GuardDuty findings held by this region's detector (GetFindings answers from these). */
+    findings: z.array(z.record(z.string(), z.unknown())).default([]),
+  })
+  .strict();
+
+export const AccountSchema = z
+  .object({
+    accountId: z.string().regex(/^\d{12}$/),
+    name: z.string(),
+    roles: z.array(RoleSchema).default([]),
+    instanceProfiles: z.array(InstanceProfileSchema).default([]),
+    buckets: z.array(BucketSchema).default([]),
+    regions: z.record(z.string(), RegionStateSchema).default({}),
+  })
+  .strict();
+
+export const FaultSchema = z
+  .object({
+    /** SDK client name without "Client" (EC2, S3, SSM, …) and command name without "Command". */
+    service: z.string(),
+    operation: z.string(),
+    error: z.string(),
+    message: z.string().default('injected fault'),
+    /** How many times the fault fires before the call succeeds again (omit for always). */
+    times: z.number().int().positive().optional(),
+    /** Only for calls in this account / on this resource id (matched against the serialised input). */
+    accountId: z.string().optional(),
+    match: z.string().optional(),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    /** The account the orchestrator runs in (Step Functions, Lambda): the principal that assumes responder roles. */
+    orchestratorAccountId: z.string().regex(/^\d{12}$/),
+    accounts: z.array(AccountSchema).min(1),
+    /** Custody configuration for this organisation (regions → forensics account, keys, retention). */
+    config: z.record(z.string(), z.unknown()),
+    /** The trigger of the incident: a raw EventBridge event or a Custody request. */
+    trigger: z.record(z.string(), z.unknown()),
+    faults: z.array(FaultSchema).default([]),
+  })
+  .strict();
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type AccountState = z.infer<typeof AccountSchema>;
+export type RegionState = z.infer<typeof RegionStateSchema>;
+export type InstanceState = z.infer<typeof InstanceSchema>;
+export type VolumeState = z.infer<typeof VolumeSchema>;
+export type SnapshotState = z.infer<typeof SnapshotSchema>;
+export type SecurityGroupState = z.infer<typeof SecurityGroupSchema>;
+export type BucketState = z.infer<typeof BucketSchema>;
+export type KmsKeyState = z.infer<typeof KmsKeySchema>;
+export type RoleState = z.infer<typeof RoleSchema>;
+export type Fault = z.infer<typeof FaultSchema>;
+
+export const DEFAULT_SCENARIO = 'compromised-web-server';
+
+export function parseScenario(raw: unknown, origin: string): Scenario {
+  const parsed = ScenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new InvalidInputError(`scenario ${origin} is invalid at ${first.path.join('.') || '(root)'}: ${first.message}`);
+  }
+  return parsed.data;
+}
+
+/** Loads a scenario by shipped name (sandbox/scenarios/NAME.json) or by file path. */
+export function loadScenario(nameOrFile: string = DEFAULT_SCENARIO): Scenario {
+  const shipped = join(projectRoot(), 'sandbox', 'scenarios', `${nameOrFile}.json`);
+  const path = existsSync(shipped) ? shipped : resolve(nameOrFile);
+  if (!existsSync(path)) {
+    throw new InvalidInputError(`no scenario named ${nameOrFile} (not in sandbox/scenarios/ and not a file)`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(`scenario ${path} is not valid JSON`, {}, { cause: error });
+  }
+  return parseScenario(raw, path);
+}

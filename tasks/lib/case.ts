@@ -1,0 +1,90 @@
+// The Case and its parts: the schemas every phase shares, with their TypeScript types inferred from them.
+import { z } from 'zod';
+
+export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+export const ACCOUNT_ID = /^\d{12}$/;
+export const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
+export const InstanceIdSchema = z.string().regex(INSTANCE_ID, 'not an EC2 instance id (i- followed by 8 or 17 hex digits)');
+export const AccountIdSchema = z.string().regex(ACCOUNT_ID, 'not an AWS account id (12 digits)');
+export const RegionSchema = z.string().regex(REGION, 'not an AWS region name');
+
+export const TargetSchema = z
+  .object({ instanceId: InstanceIdSchema, accountId: AccountIdSchema, region: RegionSchema })
+  .strict();
+export type Target = z.infer<typeof TargetSchema>;
+
+export const ModeSchema = z.enum(['collect', 'dry-run']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+/** How network isolation keeps SSM reachable for memory capture (see docs/containment.md). */
+export const IsolationPolicySchema = z.enum(['endpoints-only', 'capture-first', 'full']);
+export type IsolationPolicy = z.infer<typeof IsolationPolicySchema>;
+
+export const CaseOptionsSchema = z
+  .object({
+    isolate: z.boolean().default(true),
+    memory: z.boolean().default(true),
+    volatile: z.boolean().default(true),
+    logs: z.boolean().default(true),
+    snapshots: z.boolean().default(true),
+    logWindowHours: z.number().int().min(1).max(24 * 90).default(24),
+    isolationPolicy: IsolationPolicySchema.default('capture-first'),
+  })
+  .strict();
+export type CaseOptions = z.infer<typeof CaseOptionsSchema>;
+
+export const TriggerSchema = z.enum(['guardduty', 'securityhub', 'manual']);
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+export const FindingSchema = z
+  .object({
+    source: z.enum(['guardduty', 'securityhub']),
+    id: z.string().min(1).max(512),
+    arn: z.string().min(1).max(2048),
+    type: z.string().max(512),
+    title: z.string().max(1024),
+    severity: z.number().min(0).max(100),
+    severityLabel: z.string().max(32),
+    accountId: AccountIdSchema,
+    region: RegionSchema,
+    firstSeen: z.string().datetime({ offset: true }).optional(),
+    lastSeen: z.string().datetime({ offset: true }).optional(),
+    updatedAt: z.string().datetime({ offset: true }).optional(),
+    count: z.number().int().min(0).optional(),
+    remoteIps: z.array(z.string().max(64)).max(100).default([]),
+    domains: z.array(z.string().max(255)).max(100).default([]),
+  })
+  .strict();
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const CaseSchema = z
+  .object({
+    caseId: z.string().uuid(),
+    mode: ModeSchema,
+    trigger: TriggerSchema,
+    targets: z.array(TargetSchema).min(1).max(1000),
+    finding: FindingSchema.optional(),
+    requestedBy: z.string().min(1).max(256),
+    reason: z.string().max(2048),
+    options: CaseOptionsSchema,
+    openedAt: z.string().datetime(),
+  })
+  .strict();
+export type Case = z.infer<typeof CaseSchema>;
+
+/** Something the case planned but could not collect or do, with the reason: reported, never hidden. */
+export const GapSchema = z
+  .object({
+    target: z.string(),
+    step: z.string(),
+    reason: z.string(),
+    error: z.string().optional(),
+  })
+  .strict();
+export type Gap = z.infer<typeof GapSchema>;
+
+/** A short label for a target in logs and progress lines. */
+export function targetLabel(target: Target): string {
+  return `${target.accountId}/${target.region}/${target.instanceId}`;
+}

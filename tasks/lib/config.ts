@@ -1,0 +1,76 @@
+// Custody's configuration, one typed module read by the CLI, the tasks and the CDK app.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { AccountIdSchema, IsolationPolicySchema, RegionSchema } from './case';
+import { InvalidInputError, RegionNotConfiguredError } from './errors';
+
+/** Where a region's evidence goes: always a forensics account in that same region. */
+export const ForensicsRegionSchema = z
+  .object({
+    forensicsAccountId: AccountIdSchema,
+    evidenceBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name'),
+    /** SSE-KMS key of the evidence bucket. */
+    evidenceKeyArn: z.string().startsWith('arn:aws'),
+    /** Customer managed key that EBS snapshot copies are re-encrypted with. */
+    snapshotKeyArn: z.string().startsWith('arn:aws'),
+    /** Asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs manifests. */
+    signingKeyArn: z.string().startsWith('arn:aws'),
+  })
+  .strict();
+export type ForensicsRegion = z.infer<typeof ForensicsRegionSchema>;
+
+export const CustodyConfigSchema = z
+  .object({
+    /** Region name → its forensics account and keys. */
+    regions: z.record(RegionSchema, ForensicsRegionSchema),
+    /** Role assumed in each member account; the orchestrator never uses its own credentials there. */
+    responderRoleName: z.string().min(1).max(64).default('CustodyResponder'),
+    externalId: z.string().min(2).max(1224).default('custody'),
+    /** Role assumed in the forensics account to write evidence. */
+    evidenceWriterRoleName: z.string().min(1).max(64).default('CustodyEvidenceWriter'),
+    retentionDays: z.number().int().min(1).max(36500).default(365),
+    severityThreshold: z.number().min(0).max(10).default(7),
+    isolationPolicy: IsolationPolicySchema.default('capture-first'),
+    mapConcurrency: z.number().int().min(1).max(40).default(10),
+    stateMachineArn: z.string().optional(),
+    snsTopicArn: z.string().optional(),
+  })
+  .strict();
+export type CustodyConfig = z.infer<typeof CustodyConfigSchema>;
+
+/** Parses a configuration object; every problem is named with its path. */
+export function parseConfig(raw: unknown): CustodyConfig {
+  const parsed = CustodyConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new InvalidInputError(`invalid configuration at ${first.path.join('.') || '(root)'}: ${first.message}`);
+  }
+  return parsed.data;
+}
+
+export function loadConfigFile(path: string): CustodyConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`cannot read configuration file ${path}`, {}, { cause: error });
+  }
+  try {
+    return parseConfig(JSON.parse(text));
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
+    throw new InvalidInputError(`configuration file ${path} is not valid JSON`, {}, { cause: error });
+  }
+}
+
+/** The forensics destination of a region, or a refusal: evidence is never rerouted to another region. */
+export function forensicsFor(config: CustodyConfig, region: string): ForensicsRegion {
+  const destination = config.regions[region];
+  if (!destination) {
+    throw new RegionNotConfiguredError(
+      `region ${region} has no forensics account configured; evidence never leaves its region, so this target is refused`,
+      { region },
+    );
+  }
+  return destination;
+}

@@ -1,0 +1,85 @@
+// Named errors shared by every task: their `name` is the errorType Step Functions matches in the ASL's Retry/Catch.
+
+/** Base of every error Custody raises on purpose; `name` is stable and is what the state machine matches. */
+export class CustodyError extends Error {
+  public readonly details: Readonly<Record<string, unknown>>;
+
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CustodyError';
+    this.details = details;
+  }
+}
+
+/** Input that fails validation (a malformed event, bad ids, an unknown mode): nothing was touched. */
+export class InvalidInputError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** A well-formed event that Custody does not act on (a finding with no EC2 instance, an unknown event type). */
+export class UnsupportedEventError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'UnsupportedEventError';
+  }
+}
+
+/** The target's region has no forensics account configured: evidence never leaves its region, so the case is refused. */
+export class RegionNotConfiguredError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'RegionNotConfiguredError';
+  }
+}
+
+/** The instance named by the case does not exist (or no longer exists) in its account and region. */
+export class TargetNotFoundError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'TargetNotFoundError';
+  }
+}
+
+/** A transient failure worth retrying (throttling, 5xx): the ASL retries it with backoff and jitter. */
+export class TransientError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'TransientError';
+  }
+}
+
+/** Writing evidence failed in a way that must not be retried blindly (key exists, checksum mismatch). */
+export class EvidenceWriteError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'EvidenceWriteError';
+  }
+}
+
+/** AWS error names that mean "try again later"; the ASL lists the same names in its Retry blocks. */
+export const TRANSIENT_AWS_ERRORS: readonly string[] = [
+  'ThrottlingException',
+  'Throttling',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalError',
+  'InternalFailure',
+  'RequestTimeout',
+];
+
+/** The name AWS (or we) gave an error, for records and for matching. */
+export function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return 'UnknownError';
+}
+
+/** A one-line reason for a gap or a CLI message. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
