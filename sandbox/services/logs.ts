@@ -1,0 +1,2 @@
+// Sandbox handlers for this service (filled in as the flow needs them).
+export const cloudWatchLogs = {};
