@@ -67,7 +67,7 @@ export class Sandbox {
   public readonly root: string;
   public readonly pendingMs: number;
   public readonly calls: CallRecord[] = [];
-  private readonly sessions = new Map<string, Caller>();
+  private readonly sessions = new Map<string, { caller: Caller; secretAccessKey: string; expiration: Date }>();
   private readonly faults: Array<Fault & { fired: number }>;
   private readonly orchestratorKey: AwsCredentialIdentity;
 
@@ -94,17 +94,20 @@ export class Sandbox {
   /** Issues temporary credentials for a principal (what STS AssumeRole hands out). */
   public issueCredentials(caller: Caller, durationSeconds = 3600): AwsCredentialIdentity & { expiration: Date } {
     const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
-    this.sessions.set(accessKeyId, caller);
-    return {
-      accessKeyId,
-      secretAccessKey: randomBytes(20).toString('base64'),
-      sessionToken: randomBytes(32).toString('base64'),
-      expiration: new Date(Date.now() + durationSeconds * 1000),
-    };
+    const secretAccessKey = randomBytes(20).toString('base64');
+    const expiration = new Date(Date.now() + durationSeconds * 1000);
+    this.sessions.set(accessKeyId, { caller, secretAccessKey, expiration });
+    return { accessKeyId, secretAccessKey, sessionToken: randomBytes(32).toString('base64'), expiration };
   }
 
   public callerFor(accessKeyId: string): Caller | undefined {
-    return this.sessions.get(accessKeyId);
+    return this.sessions.get(accessKeyId)?.caller;
+  }
+
+  /** The secret of an issued access key, so the sandbox can check SigV4 signatures (presigned URLs) as AWS does. */
+  public secretFor(accessKeyId: string): { secretAccessKey: string; expiration: Date } | undefined {
+    const session = this.sessions.get(accessKeyId);
+    return session && { secretAccessKey: session.secretAccessKey, expiration: session.expiration };
   }
 
   public account(accountId: string): AccountState | undefined {
@@ -156,7 +159,7 @@ export class Sandbox {
   private async answer(client: SandboxClient, service: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
     const credentials = await resolveProvider(client.config.credentials);
     const region = await resolveProvider(client.config.region);
-    const caller = this.sessions.get(credentials.accessKeyId);
+    const caller = this.sessions.get(credentials.accessKeyId)?.caller;
     const record = { service, operation, region, input: summarise(input), at: new Date().toISOString() };
     if (!caller) {
       this.calls.push({ ...record, accountId: '', principal: 'unknown', error: 'InvalidClientTokenId' });
