@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../tasks/lib/errors';
 import { projectRoot } from '../tasks/lib/paths';
+import { GeneratedLogSpecSchema } from './log-generator';
 
 const Tags = z.record(z.string(), z.string()).default({});
 
@@ -38,6 +39,8 @@ export const NetworkInterfaceSchema = z
     privateIpAddress: z.string(),
     publicIpAddress: z.string().optional(),
     groups: z.array(z.string()).min(1),
+    /** Tags on the ENI itself (CreateTags can tag an ENI apart from its instance). */
+    tags: Tags,
   })
   .strict();
 
@@ -91,6 +94,8 @@ export const VolumeSchema = z
     /** KMS key ARN; `alias/aws/ebs` means the AWS managed key (snapshots of it cannot be shared). */
     kmsKeyId: z.string().optional(),
     tags: Tags,
+    /** Scenario fault: snapshots of this volume end in the `error` state (disk-and-memory). */
+    snapshotFails: z.boolean().default(false),
   })
   .strict();
 
@@ -106,6 +111,13 @@ export const SnapshotSchema = z
     startTime: z.string(),
     createVolumePermissions: z.array(z.string()).default([]),
     tags: Tags,
+    /** For a copy: the snapshot it was copied from (disk-and-memory). */
+    sourceSnapshotId: z.string().optional(),
+    /** When the snapshot left `pending`, and why it failed if it did. */
+    completedAt: z.string().optional(),
+    stateMessage: z.string().optional(),
+    /** The state it reaches once `pendingMs` has passed (a failed copy or snapshot ends in `error`). */
+    outcome: z.enum(['completed', 'error']).optional(),
   })
   .strict();
 
@@ -157,6 +169,8 @@ export const FlowSchema = z
     localPort: z.number().int(),
     protocol: z.string().default('tcp'),
     open: z.boolean().default(true),
+    /** Whether the security groups track this connection: a tracked flow outlives a rule change, an untracked one does not. */
+    tracked: z.boolean().default(true),
   })
   .strict();
 
@@ -229,6 +243,10 @@ export const RegionStateSchema = z
       .default([]),
     /** GuardDuty findings held by this region's detector (GetFindings answers from these). */
     findings: z.array(z.record(z.string(), z.unknown())).default([]),
+    /** AWS Config configuration items (as GetResourceConfigHistory returns them, times as ISO strings). */
+    configurationItems: z.array(z.record(z.string(), z.unknown())).default([]),
+    /** Compact specs the sandbox expands deterministically into bulk log lines (see sandbox/log-generator.ts). */
+    generatedLogs: z.array(GeneratedLogSpecSchema).optional(),
   })
   .strict();
 

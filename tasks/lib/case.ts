@@ -44,6 +44,7 @@ export const FindingSchema = z
     arn: z.string().min(1).max(2048),
     type: z.string().max(512),
     title: z.string().max(1024),
+    /** 0–100 on the ASFF Severity.Normalized scale; a GuardDuty severity (1.0–10.0) is multiplied by 10. */
     severity: z.number().min(0).max(100),
     severityLabel: z.string().max(32),
     accountId: AccountIdSchema,
@@ -54,6 +55,12 @@ export const FindingSchema = z
     count: z.number().int().min(0).optional(),
     remoteIps: z.array(z.string().max(64)).max(100).default([]),
     domains: z.array(z.string().max(255)).max(100).default([]),
+    /** Remote (and, for inbound traffic, local) ports named by the finding's action, for flow-log correlation. */
+    ports: z.array(z.number().int().min(0).max(65535)).max(100).default([]),
+    /** GuardDuty service.action.actionType (NETWORK_CONNECTION, DNS_REQUEST, AWS_API_CALL, PORT_PROBE, …). */
+    actionType: z.string().max(64).optional(),
+    /** Security Hub ProductArn of the finding's provider (GuardDuty, Inspector, a partner). */
+    productArn: z.string().max(2048).optional(),
   })
   .strict();
 export type Finding = z.infer<typeof FindingSchema>;

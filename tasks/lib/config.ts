@@ -19,6 +19,30 @@ export const ForensicsRegionSchema = z
   .strict();
 export type ForensicsRegion = z.infer<typeof ForensicsRegionSchema>;
 
+/** Where Custody is deployed: read by the CDK app (infra/) and the CLI; a sandbox configuration needs none of it. */
+export const DeploymentSchema = z
+  .object({
+    /** The security tooling account that runs the state machine and its Lambdas. */
+    orchestratorAccountId: AccountIdSchema,
+    orchestratorRegion: RegionSchema,
+    /** Workload accounts the member StackSet targets; used to scope the snapshot key policy when no organization id is set. */
+    memberAccountIds: z.array(AccountIdSchema).default([]),
+    /** AWS Organizations id (o-…): scopes key and role trust to the organization (aws:PrincipalOrgID). */
+    organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'not an AWS Organizations id').optional(),
+    /** IAM is global: the member StackSet creates the responder role only in this one region. */
+    memberRoleRegion: RegionSchema,
+    /** Days before evidence moves to S3 Glacier Flexible Retrieval (it stays locked there). */
+    evidenceTransitionDays: z.number().int().min(1).max(36500).default(90),
+    /** Prefix of the evidence bucket holding capture tools (AVML, WinPMEM) that instances download by presigned URL. */
+    toolStagingPrefix: z.string().regex(/^[a-z0-9][a-z0-9-]*\/$/, 'a single lower-case folder ending in /').default('tools/'),
+    /** Who the SNS topic e-mails about cases and failed executions. */
+    notificationEmails: z.array(z.email()).default([]),
+    /** Retention of Lambda and state machine logs. */
+    logRetentionDays: z.number().int().min(1).max(3653).default(400),
+  })
+  .strict();
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
 export const CustodyConfigSchema = z
   .object({
     /** Region name → its forensics account and keys. */
@@ -34,6 +58,7 @@ export const CustodyConfigSchema = z
     mapConcurrency: z.number().int().min(1).max(40).default(10),
     stateMachineArn: z.string().optional(),
     snsTopicArn: z.string().optional(),
+    deployment: DeploymentSchema.optional(),
   })
   .strict();
 export type CustodyConfig = z.infer<typeof CustodyConfigSchema>;

@@ -59,6 +59,14 @@ export class EvidenceWriteError extends CustodyError {
   }
 }
 
+/** The custody log could not be appended to (contention beyond the retry budget) or its head entry does not match its hash. */
+export class CustodyLogError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'CustodyLogError';
+  }
+}
+
 /** AWS error names that mean "try again later"; the ASL lists the same names in its Retry blocks. */
 export const TRANSIENT_AWS_ERRORS: readonly string[] = [
   'ThrottlingException',
@@ -82,4 +90,20 @@ export function errorName(error: unknown): string {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** The evidence key already exists: evidence is write-once, so nothing was overwritten. */
+export class ObjectExistsError extends EvidenceWriteError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'ObjectExistsError';
+  }
+}
+
+/** The case is already open (the same finding delivered again): the second execution stops without collecting twice. */
+export class CaseAlreadyOpenError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'CaseAlreadyOpenError';
+  }
 }

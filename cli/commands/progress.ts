@@ -1,0 +1,26 @@
+// Human progress for a running case: one line per phase change and per finished step, with the target it ran for.
+import type { ProgressEvent } from '../../statemachines/runner';
+import type { CliIo } from '../io';
+
+const QUIET_STATES = /^(Wait|Check.*Done$|IsolateBeforeCapture$|IsolateAfterCapture$)/;
+
+export function renderProgress(io: CliIo): (event: ProgressEvent) => void {
+  let phase = '';
+  const started = new Map<string, number>();
+  return (event) => {
+    if (event.phase !== phase && event.kind === 'started') {
+      phase = event.phase;
+      io.out(`== ${phase}`);
+    }
+    if (!event.state || QUIET_STATES.test(event.state)) return;
+    const key = `${event.state}#${event.targetIndex ?? ''}`;
+    const where = event.targetIndex === undefined ? '' : ` [target ${event.targetIndex + 1}]`;
+    if (event.kind === 'started') started.set(key, event.at);
+    if (event.kind === 'finished') {
+      const ms = event.at - (started.get(key) ?? event.at);
+      io.out(`   ok      ${event.state}${where} (${ms} ms)`);
+    }
+    if (event.kind === 'retried') io.out(`   retry   ${event.state}${where}`);
+    if (event.kind === 'failed') io.out(`   failed  ${event.state}${where}: ${event.error ?? ''}`.slice(0, 400));
+  };
+}

@@ -1,0 +1,126 @@
+// `custody tabletop`: runs a whole case locally, the real state machine and tasks against the simulated organisation.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createSandboxEnvironment } from '../../sandbox';
+import { sandboxDeps } from '../../sandbox/deps';
+import { DEFAULT_SCENARIO, loadScenario } from '../../sandbox/scenario';
+import type { Scenario } from '../../sandbox/scenario';
+import { runCollectEvidence } from '../../statemachines/runner';
+import type { ProgressEvent, RunResult } from '../../statemachines/runner';
+import type { Case, Gap } from '../../tasks/lib/case';
+import type { CliIo, ExitCode } from '../io';
+import { EXIT } from '../io';
+import { asDryRunRequest } from './dry-run';
+import { renderProgress } from './progress';
+
+export interface TabletopOptions {
+  readonly scenario?: string;
+  readonly out?: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+}
+
+/** The `--json` summary line: the contract scripts rely on (ARCHITECTURE.md, "The custody CLI"). */
+export interface CaseSummary {
+  readonly caseId: string | null;
+  readonly status: 'complete' | 'partial' | 'failed' | 'rejected' | 'duplicate';
+  readonly mode: string;
+  readonly scenario: string;
+  readonly caseDir: string | null;
+  readonly caseDirs: readonly string[];
+  readonly targets: readonly { instanceId: string; status: string }[];
+  readonly gaps: readonly Gap[];
+  readonly manifest: string | null;
+  readonly report: string | null;
+  readonly error?: string;
+}
+
+interface CaseOutput {
+  readonly case?: Case;
+  readonly targets?: readonly { target: { instanceId: string }; status: string; gaps: readonly Gap[] }[];
+  readonly examine?: { readonly gaps?: readonly Gap[] };
+  readonly analysis?: { readonly gaps?: readonly Gap[] };
+  readonly seal?: { readonly gaps?: readonly Gap[]; readonly report?: string };
+  readonly duplicate?: unknown;
+}
+
+export async function tabletop(options: TabletopOptions, io: CliIo): Promise<ExitCode> {
+  const scenario = loadScenario(options.scenario ?? DEFAULT_SCENARIO);
+  const out = resolve(options.out ?? join('custody-cases', `${scenario.name}-${timestamp()}`));
+  const env = createSandboxEnvironment({ scenario, root: out });
+  const mode = options.dryRun ? 'dry-run' : 'collect';
+  const input = options.dryRun ? asDryRunRequest(scenario.trigger, env.config) : scenario.trigger;
+  io.out(`Custody tabletop: scenario ${scenario.name} (${mode}), sandbox only — no real AWS account is touched`);
+  io.out(`  ${scenario.description}`);
+  const render = renderProgress(io);
+  const result = await runCollectEvidence(input, {
+    deps: sandboxDeps(env, `tabletop-${timestamp()}`),
+    onProgress: (event: ProgressEvent) => render(event),
+  });
+  env.sandbox.saveState();
+  const summary = summarise(result, scenario, mode, out);
+  printSummary(summary, io);
+  if (options.json) io.out(JSON.stringify(summary));
+  if (summary.status === 'rejected') return EXIT.badInput;
+  return summary.status === 'failed' ? EXIT.failed : EXIT.ok;
+}
+
+function summarise(result: RunResult, scenario: Scenario, mode: string, out: string): CaseSummary {
+  const output = (result.output ?? {}) as CaseOutput;
+  const custodyCase = output.case;
+  const base = { mode, scenario: scenario.name, manifest: null, report: null };
+  if (result.status === 'FAILED' || !custodyCase) {
+    const rejected = result.error?.name === 'CaseRejected';
+    return {
+      ...base,
+      caseId: custodyCase?.caseId ?? null,
+      status: rejected ? 'rejected' : 'failed',
+      caseDir: null,
+      caseDirs: [],
+      targets: [],
+      gaps: [],
+      error: result.error ? `${result.error.name}: ${result.error.cause}` : 'the execution produced no case',
+    };
+  }
+  const caseDirs = caseDirectories(scenario, out, custodyCase);
+  const targets = (output.targets ?? []).map((summary) => ({ instanceId: summary.target.instanceId, status: summary.status }));
+  const gaps = [
+    ...(output.targets ?? []).flatMap((summary) => summary.gaps),
+    ...(output.examine?.gaps ?? []),
+    ...(output.analysis?.gaps ?? []),
+    ...(output.seal?.gaps ?? []),
+  ];
+  const anyFailed = targets.some((target) => target.status === 'failed');
+  const status = output.duplicate ? 'duplicate' : anyFailed ? 'failed' : gaps.length > 0 ? 'partial' : 'complete';
+  const caseDir = caseDirs[0] ?? null;
+  const manifest = caseDir && existsSync(join(caseDir, 'manifest.json')) ? join(caseDir, 'manifest.json') : null;
+  const report = caseDir && existsSync(join(caseDir, 'report', 'report.html')) ? join(caseDir, 'report', 'report.html') : null;
+  return { ...base, caseId: custodyCase.caseId, status, caseDir, caseDirs, targets, gaps, manifest, report };
+}
+
+/** The local folders that mirror `s3://<bucket>/cases/<caseId>/`, one per region the case touched. */
+function caseDirectories(scenario: Scenario, out: string, custodyCase: Case): string[] {
+  const regions = [...new Set(custodyCase.targets.map((target) => target.region))].sort();
+  const config = scenario.config as { regions?: Record<string, { evidenceBucket?: string }> };
+  return regions
+    .map((region) => config.regions?.[region]?.evidenceBucket)
+    .filter((bucket): bucket is string => !!bucket)
+    .map((bucket) => join(out, 'buckets', bucket, 'cases', custodyCase.caseId));
+}
+
+function printSummary(summary: CaseSummary, io: CliIo): void {
+  io.out('');
+  if (summary.status === 'rejected' || summary.status === 'failed' && !summary.caseDir) {
+    io.out(`Case ${summary.status}: ${summary.error ?? 'see the progress above'}`);
+    return;
+  }
+  io.out(`Case ${summary.caseId}: ${summary.status} (${summary.targets.length} target(s), ${summary.gaps.length} gap(s))`);
+  for (const gap of summary.gaps) io.out(`  gap  ${gap.target} ${gap.step}: ${gap.reason}`);
+  for (const dir of summary.caseDirs) io.out(`Case folder: ${dir}`);
+  if (summary.report) io.out(`Report:      ${summary.report}`);
+  if (summary.caseDir) io.out(`Verify with: npx custody verify ${summary.caseDir}`);
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+}

@@ -1,0 +1,132 @@
+// The local runner: executes the ASL file unchanged with aws-local-stepfunctions, each Task answered by its task module.
+import './polyfills';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { runTask } from '../tasks/lib/handler';
+import type { TaskDeps } from '../tasks/lib/task';
+import { COLLECT_EVIDENCE, functionOf, listStates, placeholders, readDefinitionText, substitute } from './definition';
+import type { StateInfo } from './definition';
+import { TASKS } from './tasks';
+import type { AnyTask } from './tasks';
+
+export type Phase = 'triage' | 'collect' | 'examine' | 'analyze' | 'report';
+
+/** One line of progress for people: which phase and state, for which target, and how it went. */
+export interface ProgressEvent {
+  readonly kind: 'started' | 'finished' | 'failed' | 'retried' | 'caught' | 'execution-succeeded' | 'execution-failed';
+  readonly phase: Phase;
+  readonly state?: string;
+  /** Index of the Map iteration (the target) for states inside the Collect map. */
+  readonly targetIndex?: number;
+  readonly error?: string;
+  readonly at: number;
+}
+
+export interface RunOptions {
+  readonly deps: TaskDeps;
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /** Milliseconds each Wait state and retry pause lasts locally (default 0: polls run back to back). */
+  readonly waitMs?: number;
+  readonly tasks?: Readonly<Record<string, AnyTask>>;
+  readonly definitionName?: string;
+}
+
+export interface RunResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: { readonly name: string; readonly cause: string };
+  readonly transitions: number;
+}
+
+const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
+  Triage: 'triage',
+  Rejected: 'triage',
+  OpenCase: 'triage',
+  AlreadyOpen: 'triage',
+  ExamineEvidence: 'examine',
+  AnalyzeCase: 'analyze',
+};
+
+function phaseOf(info: StateInfo | undefined): Phase {
+  if (!info) return 'report';
+  if (info.parents.length > 0 || info.name === 'CollectTargets') return 'collect';
+  return PHASE_OF_STATE[info.name] ?? 'report';
+}
+
+/** Local stand-ins for the Lambda ARNs, so the definition validates as it will in AWS. */
+function localSubstitutions(text: string, region: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const name of placeholders(text)) {
+    values[name] = `arn:aws:lambda:${region}:000000000000:function:custody-${name.replace(/FunctionArn$/, '')}`;
+  }
+  return values;
+}
+
+export async function runCollectEvidence(input: unknown, options: RunOptions): Promise<RunResult> {
+  const text = readDefinitionText(options.definitionName ?? COLLECT_EVIDENCE);
+  const rawDefinition = JSON.parse(text) as unknown;
+  const states = listStates(rawDefinition);
+  const byName = new Map(states.map((state) => [state.name, state]));
+  const tasks = options.tasks ?? TASKS;
+  type LocalHandler = (input: JsonValue) => Promise<JsonValue>;
+  const handlers: Record<string, LocalHandler> = {};
+  for (const state of states.filter((candidate) => candidate.type === 'Task')) {
+    const fn = functionOf(state.resource);
+    const task = fn ? tasks[fn] : undefined;
+    if (!task) throw new Error(`state ${state.name} (${state.resource}) has no task module`);
+    handlers[state.name] = async (stateInput) => (await runTask(task.schema, task.core, stateInput, options.deps)) as JsonValue;
+  }
+  const waits = Object.fromEntries(states.filter((state) => state.type === 'Wait').map((state) => [state.name, options.waitMs ?? 0]));
+  const retries = Object.fromEntries(states.filter((state) => state.type === 'Task').map((state) => [state.name, options.waitMs ?? 0]));
+  const definition = JSON.parse(substitute(text, localSubstitutions(text, 'us-east-1'))) as ConstructorParameters<typeof StateMachine>[0];
+  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+  });
+  let transitions = 0;
+  const progress = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') transitions += 1;
+      const mapped = toProgress(event, byName);
+      if (mapped) options.onProgress?.(mapped);
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await progress;
+    return { status: 'SUCCEEDED', output, transitions };
+  } catch (error) {
+    await progress.catch(() => undefined);
+    const failure = error as { cause?: { name?: string; message?: string }; name?: string; message?: string };
+    const name = failure.cause?.name ?? failure.name ?? 'Error';
+    const cause = failure.cause?.message ?? failure.message ?? String(error);
+    return { status: 'FAILED', error: { name, cause }, transitions };
+  }
+}
+
+type EventLog = RunEvents extends AsyncGenerator<infer E> ? E : never;
+type RunEvents = ReturnType<StateMachine['run']>['eventLogs'];
+type JsonValue = Parameters<StateMachine['run']>[0];
+
+const KIND = { StateEntered: 'started', StateExited: 'finished', StateFailed: 'failed', StateRetried: 'retried', StateCaught: 'caught' } as const;
+
+function toProgress(event: EventLog, byName: ReadonlyMap<string, StateInfo>): ProgressEvent | undefined {
+  const at = event.timestamp;
+  switch (event.type) {
+    case 'StateEntered':
+    case 'StateExited':
+    case 'StateFailed':
+    case 'StateRetried':
+    case 'StateCaught': {
+      const info = byName.get(event.state.name);
+      const kind = KIND[event.type];
+      const error = event.type === 'StateFailed' ? `${event.Error}: ${String(event.Cause)}` : undefined;
+      return { kind, phase: phaseOf(info), state: event.state.name, targetIndex: event.index, error, at };
+    }
+    case 'ExecutionSucceeded':
+      return { kind: 'execution-succeeded', phase: 'report', at };
+    case 'ExecutionFailed':
+      return { kind: 'execution-failed', phase: 'report', error: `${event.Error}: ${String(event.Cause)}`, at };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,215 @@
+// A case's evidence store in one region: artifacts go to the forensics bucket, custody entries are appended lock-free to the log.
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ClientFactory } from './aws';
+import { hexToBase64, sha256Hex } from './canonical';
+import type { CustodyConfig } from './config';
+import { forensicsFor } from './config';
+import type { CustodyEntry } from './custody-log';
+import { GENESIS_PREV, buildEntry, custodyEntryKey, custodyPrefix, entryHash, parseEntry, seqOfKey, serializeEntry } from './custody-log';
+import { CustodyLogError, InvalidInputError, errorName } from './errors';
+import { writeEvidence } from './evidence-writer';
+import type { Actor, ArtifactRecord, CaseStore, CustodyEvent, PutArtifactRequest } from './task';
+import { mapLimit } from './verify/parallel';
+
+/** Version recorded as `toolVersion` for artifacts Custody produces itself. */
+export const CUSTODY_VERSION = '0.1.0';
+
+export interface CaseStoreOptions {
+  readonly caseId: string;
+  readonly region: string;
+  readonly config: CustodyConfig;
+  readonly clients: ClientFactory;
+  readonly actor: Actor;
+  now(): Date;
+  /** Appends tried before giving up under contention (each failed try means another writer's entry landed). */
+  readonly maxAttempts?: number;
+  /** Base of the jittered back-off between tries, in milliseconds. */
+  readonly retryBaseMs?: number;
+}
+
+/** The store plus what SealCase and ExamineEvidence read back. */
+export interface CustodyStore extends CaseStore {
+  readonly bucket: string;
+  /** Every entry of the log, in seq order, read from the per-entry objects. */
+  readEntries(): Promise<CustodyEntry[]>;
+  /** Appends an entry and returns it with its seq and hash. */
+  append(event: CustodyEvent): Promise<CustodyEntry>;
+}
+
+/** Objects that make up the ledger itself; they are never artifacts (docs/evidence-format.md). */
+export const LEDGER_FILES: readonly string[] = ['custody.jsonl', 'manifest.json', 'manifest.sig'];
+export const LEDGER_FOLDER = 'custody/';
+
+export function isLedgerKey(relativeKey: string): boolean {
+  return LEDGER_FILES.includes(relativeKey) || relativeKey.startsWith(LEDGER_FOLDER);
+}
+
+export function casePrefix(caseId: string): string {
+  return `cases/${caseId}/`;
+}
+
+interface Head {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export function createCaseStore(options: CaseStoreOptions): CustodyStore {
+  const { caseId, region, config, clients, actor } = options;
+  const destination = forensicsFor(config, region);
+  const bucket = destination.evidenceBucket;
+  const s3 = (): S3Client => clients.forensics(region).s3();
+  const retainUntil = (): Date => new Date(options.now().getTime() + config.retentionDays * 86_400_000);
+  const maxAttempts = options.maxAttempts ?? 64;
+  const retryBaseMs = options.retryBaseMs ?? 20;
+  let head: Head | undefined;
+
+  // If-None-Match: * makes the write a compare-and-swap on the seq (see putLocked).
+  const putEntry = (entry: CustodyEntry): Promise<void> =>
+    putLocked(s3(), { bucket, key: custodyEntryKey(caseId, entry.seq), body: serializeEntry(entry), kmsKeyId: destination.evidenceKeyArn, retainUntil: retainUntil() });
+
+  const readHead = async (after?: number): Promise<Head> => {
+    const startAfter = after !== undefined && after >= 0 ? custodyEntryKey(caseId, after) : undefined;
+    const keys = (await listObjects(s3(), bucket, custodyPrefix(caseId), startAfter)).filter((object) => seqOfKey(object.key) !== undefined);
+    const last = keys[keys.length - 1];
+    if (!last) return after !== undefined ? readHead() : { seq: -1, hash: GENESIS_PREV };
+    const entry = parseEntry((await readObject(s3(), bucket, last.key)).toString('utf8'));
+    if (!entry || entryHash(entry) !== entry.hash || entry.seq !== seqOfKey(last.key)) {
+      throw new CustodyLogError(`custody entry ${last.key} does not match its hash; the log cannot be extended`, { key: last.key });
+    }
+    return { seq: entry.seq, hash: entry.hash };
+  };
+
+  const append = async (event: CustodyEvent): Promise<CustodyEntry> => {
+    for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+      const current = head ?? (await readHead());
+      const entry = buildEntry(event, current.seq + 1, current.hash, actor, options.now());
+      try {
+        await putEntry(entry);
+        head = { seq: entry.seq, hash: entry.hash };
+        return entry;
+      } catch (error) {
+        if (!CONFLICTS.includes(errorName(error))) throw error;
+        // Another writer took this seq: move the head forward past it and try the next one.
+        head = await readHead(current.seq);
+        await sleep(Math.random() * Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)));
+      }
+    }
+    throw new CustodyLogError(`could not append ${event.action} to the custody log of case ${caseId} after ${maxAttempts} tries`, {
+      caseId,
+      action: event.action,
+    });
+  };
+
+  return {
+    caseId,
+    region,
+    bucket,
+    append,
+    async record(event) {
+      await append(event);
+    },
+    async putArtifact(request: PutArtifactRequest): Promise<ArtifactRecord> {
+      assertArtifactKey(request.key);
+      const written = await writeEvidence(s3(), {
+        bucket,
+        key: `${casePrefix(caseId)}${request.key}`,
+        body: request.body,
+        contentType: request.contentType,
+        kmsKeyId: destination.evidenceKeyArn,
+        retainUntil: retainUntil(),
+      });
+      const record: ArtifactRecord = {
+        key: request.key,
+        bytes: written.bytes,
+        sha256: written.sha256,
+        source: request.source,
+        tool: request.tool ?? 'custody',
+        toolVersion: request.toolVersion ?? CUSTODY_VERSION,
+      };
+      await append({ action: 'artifact.acquired', target: request.target, artifact: record });
+      return record;
+    },
+    readEntries: () => readCustodyEntries(s3(), bucket, caseId),
+  };
+}
+
+/** S3 answers 412 PreconditionFailed when the key exists, 409 ConditionalRequestConflict when another conditional write races. */
+export const CONFLICTS: readonly string[] = ['PreconditionFailed', 'ConditionalRequestConflict'];
+
+export interface LockedObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly body: string | Uint8Array;
+  readonly kmsKeyId: string;
+  readonly retainUntil: Date;
+  readonly contentType?: string;
+}
+
+/**
+ * Writes a small ledger object once: If-None-Match '*' (S3 User Guide, "How to prevent object overwrites with conditional
+ * writes"), a SHA-256 the bucket checks, SSE-KMS, and an Object Lock COMPLIANCE retention so nobody can delete or replace it.
+ */
+export async function putLocked(s3: S3Client, object: LockedObject): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: object.bucket,
+      Key: object.key,
+      Body: object.body,
+      ContentType: object.contentType ?? 'application/json',
+      IfNoneMatch: '*',
+      ChecksumSHA256: hexToBase64(sha256Hex(object.body)),
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: object.retainUntil,
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: object.kmsKeyId,
+    }),
+  );
+}
+
+function assertArtifactKey(key: string): void {
+  if (key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+    throw new InvalidInputError(`artifact key ${key} must be a plain relative path under the case prefix`);
+  }
+  if (isLedgerKey(key)) throw new InvalidInputError(`artifact key ${key} is reserved for the custody ledger`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** Every object under a prefix, in S3's (lexicographic) order, following continuation tokens. */
+export async function listObjects(s3: S3Client, bucket: string, prefix: string, startAfter?: string): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}) }),
+    );
+    for (const object of page.Contents ?? []) if (object.Key) objects.push({ key: object.Key, size: object.Size ?? 0 });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+/** A small object's bytes (custody entries, the manifest); artifacts are streamed instead. */
+export async function readObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!response.Body) return Buffer.alloc(0);
+  return Buffer.from(await response.Body.transformToByteArray());
+}
+
+/** All entries of a case's log in seq order; an object that is not a valid entry is a CustodyLogError naming it. */
+export async function readCustodyEntries(s3: S3Client, bucket: string, caseId: string): Promise<CustodyEntry[]> {
+  const keys = (await listObjects(s3, bucket, custodyPrefix(caseId))).filter((object) => seqOfKey(object.key) !== undefined);
+  return mapLimit(keys, 16, async (object) => {
+    const entry = parseEntry((await readObject(s3, bucket, object.key)).toString('utf8'));
+    if (!entry) throw new CustodyLogError(`custody object ${object.key} is not a valid custody entry`, { key: object.key });
+    return entry;
+  });
+}
