@@ -19,18 +19,29 @@ import { fromSecurityHub } from './lib/triggers/securityhub';
  */
 export const CUSTODY_CASE_NAMESPACE = '35eb75b9-6410-4b9f-96b6-bf65eed6a8a6';
 
+/** What triage needs: the clock, and the configuration when the region routing is to be checked too. */
+export interface TriageDeps {
+  readonly config?: TaskDeps['config'];
+  now(): Date;
+}
+
 /** The case id a finding maps to, whatever delivered it. */
 export function caseIdForFinding(findingKey: string): string {
   return uuidv5(findingKey, CUSTODY_CASE_NAMESPACE);
 }
 
 /** Normalises a trigger into a Case; every refusal is a CustodyError with a one-line reason. */
-export function triage(event: unknown, deps: Pick<TaskDeps, 'config' | 'now'>): Case {
+export function triage(event: unknown, deps: TriageDeps): Case {
   if (!isRecord(event)) throw new InvalidInputError(`trigger must be a JSON object, got ${kindOf(event)}`);
   const draft = draftFrom(event);
   // Evidence never leaves its region: refuse before anything is touched if any target's region has no forensics account.
-  for (const target of draft.targets) forensicsFor(deps.config, target.region);
-  const options: CaseOptions = CaseOptionsSchema.parse({ isolationPolicy: deps.config.isolationPolicy, ...definedOnly(draft.options) });
+  // Without a configuration (`custody triage` with no --config) only the event itself is checked.
+  const config = deps.config;
+  if (config) for (const target of draft.targets) forensicsFor(config, target.region);
+  const options: CaseOptions = CaseOptionsSchema.parse({
+    isolationPolicy: config?.isolationPolicy,
+    ...definedOnly(draft.options),
+  });
   const candidate = {
     caseId: draft.caseId ?? (draft.findingKey ? caseIdForFinding(draft.findingKey) : uuidv4()),
     mode: draft.mode,
@@ -43,7 +54,10 @@ export function triage(event: unknown, deps: Pick<TaskDeps, 'config' | 'now'>): 
     openedAt: deps.now().toISOString(),
   };
   const parsed = CaseSchema.safeParse(candidate);
-  if (!parsed.success) throw new InvalidInputError(`trigger does not make a valid case: ${describeIssue(parsed.error.issues, '')}`);
+  if (!parsed.success)
+    throw new InvalidInputError(
+      `trigger does not make a valid case: ${describeIssue(parsed.error.issues, '', candidate)}`,
+    );
   return parsed.data;
 }
 
@@ -53,8 +67,10 @@ function draftFrom(event: Record<string, unknown>): CaseDraft {
   const source = event.source;
   const detailType = event['detail-type'];
   if (source === 'aws.guardduty' && detailType === 'GuardDuty Finding') return fromGuardDuty(event);
-  if (source === 'aws.securityhub' && detailType === 'Security Hub Findings - Imported') return fromSecurityHub(event, false);
-  if (source === 'aws.securityhub' && detailType === 'Security Hub Findings - Custom Action') return fromSecurityHub(event, true);
+  if (source === 'aws.securityhub' && detailType === 'Security Hub Findings - Imported')
+    return fromSecurityHub(event, false);
+  if (source === 'aws.securityhub' && detailType === 'Security Hub Findings - Custom Action')
+    return fromSecurityHub(event, true);
   if (typeof source !== 'string' || typeof detailType !== 'string') {
     throw new InvalidInputError('EventBridge event needs string source and detail-type fields');
   }
@@ -93,8 +109,12 @@ export interface TriageOutput {
 }
 
 /** The Triage state: its input is the raw execution input (an event or a request), its output `{ case }`. */
-export const triageTask = defineTask('Triage', z.unknown(), async (event: unknown, deps: TaskDeps): Promise<TriageOutput> => ({
-  case: triage(event, deps),
-}));
+export const triageTask = defineTask(
+  'Triage',
+  z.unknown(),
+  async (event: unknown, deps: TaskDeps): Promise<TriageOutput> => ({
+    case: triage(event, deps),
+  }),
+);
 
 export const handler = lambdaHandler(triageTask);

@@ -18,7 +18,9 @@ export class WildcardReasons {
 
   /** Records why `resource` (a string or token) may contain a wildcard. */
   public resource(resource: string, reason: string): string {
-    this.reasons.set(`Resource::${flattenCfnReference(this.stack.resolve(resource))}`, reason);
+    const finding = `Resource::${flattenCfnReference(this.stack.resolve(resource))}`;
+    const known = this.reasons.get(finding);
+    this.reasons.set(finding, known && !known.includes(reason) ? `${known}; ${reason}` : reason);
     return resource;
   }
 
@@ -44,8 +46,9 @@ function wildcardFindings(node: IConstruct): string[] {
   const stack = Stack.of(node);
   const documents: unknown[] = [];
   if (node instanceof CfnRole) {
-    const policies = (stack.resolve(node.policies) ?? []) as { PolicyDocument?: unknown }[];
-    for (const policy of policies) documents.push(stack.resolve(policy.PolicyDocument));
+    // L1 property names (policyDocument), as AwsSolutions-IAM5 reads them.
+    const policies = (stack.resolve(node.policies) ?? []) as { policyDocument?: unknown }[];
+    for (const policy of policies) documents.push(stack.resolve(stack.resolve(policy).policyDocument));
   } else if (node instanceof CfnPolicy || node instanceof CfnManagedPolicy) {
     documents.push(stack.resolve(node.policyDocument));
   }

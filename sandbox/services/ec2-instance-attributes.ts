@@ -15,7 +15,10 @@ import type { InstanceState } from '../scenario';
 import { findInstance } from './ec2-instance-lookup';
 import { screenshotJpeg } from './ec2-screenshot';
 
-function describeInstanceAttribute(ctx: CallContext, input: DescribeInstanceAttributeCommandInput): Partial<DescribeInstanceAttributeCommandOutput> {
+function describeInstanceAttribute(
+  ctx: CallContext,
+  input: DescribeInstanceAttributeCommandInput,
+): Partial<DescribeInstanceAttributeCommandOutput> {
   const instance = findInstance(ctx, input.InstanceId);
   const base = { InstanceId: instance.instanceId };
   switch (input.Attribute) {
@@ -32,7 +35,12 @@ function describeInstanceAttribute(ctx: CallContext, input: DescribeInstanceAttr
         ...base,
         BlockDeviceMappings: instance.blockDevices.map((device) => ({
           DeviceName: device.deviceName,
-          Ebs: { VolumeId: device.volumeId, DeleteOnTermination: device.deleteOnTermination, Status: 'attached', AttachTime: new Date(instance.launchTime) },
+          Ebs: {
+            VolumeId: device.volumeId,
+            DeleteOnTermination: device.deleteOnTermination,
+            Status: 'attached',
+            AttachTime: new Date(instance.launchTime),
+          },
         })),
       };
     case 'groupSet':
@@ -46,7 +54,10 @@ function describeInstanceAttribute(ctx: CallContext, input: DescribeInstanceAttr
  * One attribute per call, given either as its own field or as Attribute + Value; a terminated instance cannot be modified
  * ("ModifyInstanceAttribute", EC2 API reference; IncorrectInstanceState in "Error codes for the Amazon EC2 API").
  */
-function modifyInstanceAttribute(ctx: CallContext, input: ModifyInstanceAttributeCommandInput): Partial<ModifyInstanceAttributeCommandOutput> {
+function modifyInstanceAttribute(
+  ctx: CallContext,
+  input: ModifyInstanceAttributeCommandInput,
+): Partial<ModifyInstanceAttributeCommandOutput> {
   const instance = findInstance(ctx, input.InstanceId);
   const given = [
     input.DisableApiTermination,
@@ -60,17 +71,29 @@ function modifyInstanceAttribute(ctx: CallContext, input: ModifyInstanceAttribut
     input.EbsOptimized,
     input.DisableApiStop,
   ].filter((value) => value !== undefined);
-  if (given.length !== 1) throw awsError('InvalidParameterCombination', 'Exactly one attribute must be specified per request.');
+  if (given.length !== 1)
+    throw awsError('InvalidParameterCombination', 'Exactly one attribute must be specified per request.');
   if (instance.state === 'terminated' || instance.state === 'shutting-down') {
-    throw awsError('IncorrectInstanceState', `The instance '${instance.instanceId}' is not in a state from which it can be modified.`);
+    throw awsError(
+      'IncorrectInstanceState',
+      `The instance '${instance.instanceId}' is not in a state from which it can be modified.`,
+    );
   }
   const legacy = input.Attribute ? { name: input.Attribute, value: input.Value ?? '' } : undefined;
-  const termination = input.DisableApiTermination?.Value ?? (legacy?.name === 'disableApiTermination' ? legacy.value === 'true' : undefined);
-  const shutdown = input.InstanceInitiatedShutdownBehavior?.Value ?? (legacy?.name === 'instanceInitiatedShutdownBehavior' ? legacy.value : undefined);
+  const termination =
+    input.DisableApiTermination?.Value ??
+    (legacy?.name === 'disableApiTermination' ? legacy.value === 'true' : undefined);
+  const shutdown =
+    input.InstanceInitiatedShutdownBehavior?.Value ??
+    (legacy?.name === 'instanceInitiatedShutdownBehavior' ? legacy.value : undefined);
   if (termination !== undefined) {
     instance.disableApiTermination = termination;
   } else if (shutdown !== undefined) {
-    if (shutdown !== 'stop' && shutdown !== 'terminate') throw awsError('InvalidParameterValue', `Value (${shutdown}) for parameter instanceInitiatedShutdownBehavior is invalid.`);
+    if (shutdown !== 'stop' && shutdown !== 'terminate')
+      throw awsError(
+        'InvalidParameterValue',
+        `Value (${shutdown}) for parameter instanceInitiatedShutdownBehavior is invalid.`,
+      );
     instance.instanceInitiatedShutdownBehavior = shutdown;
   } else if (input.BlockDeviceMappings) {
     setDeleteOnTermination(instance, input.BlockDeviceMappings);
@@ -82,11 +105,18 @@ function modifyInstanceAttribute(ctx: CallContext, input: ModifyInstanceAttribut
   return {};
 }
 
-function setDeleteOnTermination(instance: InstanceState, mappings: NonNullable<ModifyInstanceAttributeCommandInput['BlockDeviceMappings']>): void {
+function setDeleteOnTermination(
+  instance: InstanceState,
+  mappings: NonNullable<ModifyInstanceAttributeCommandInput['BlockDeviceMappings']>,
+): void {
   // Validate every mapping first so a bad one changes nothing.
   const changes = mappings.map((mapping) => {
     const device = instance.blockDevices.find((candidate) => candidate.deviceName === mapping.DeviceName);
-    if (!device) throw awsError('InvalidInstanceAttributeValue', `No device is currently mapped at ${mapping.DeviceName ?? '(none)'}`);
+    if (!device)
+      throw awsError(
+        'InvalidInstanceAttributeValue',
+        `No device is currently mapped at ${mapping.DeviceName ?? '(none)'}`,
+      );
     if (mapping.Ebs?.VolumeId && mapping.Ebs.VolumeId !== device.volumeId) {
       throw awsError('InvalidParameterValue', `Volume ${mapping.Ebs.VolumeId} is not attached at ${device.deviceName}`);
     }
@@ -99,7 +129,10 @@ function setDeleteOnTermination(instance: InstanceState, mappings: NonNullable<M
 function setGroups(ctx: CallContext, instance: InstanceState, groups: readonly string[]): void {
   // With several ENIs AWS refuses the instance-level change and asks for ModifyNetworkInterfaceAttribute instead.
   if (instance.networkInterfaces.length > 1) {
-    throw awsError('InvalidInstanceID', `There are multiple interfaces attached to instance '${instance.instanceId}'. Please specify an interface ID for the operation instead.`);
+    throw awsError(
+      'InvalidInstanceID',
+      `There are multiple interfaces attached to instance '${instance.instanceId}'. Please specify an interface ID for the operation instead.`,
+    );
   }
   for (const groupId of groups) {
     if (!ctx.regionState.securityGroups.some((group) => group.groupId === groupId)) {
@@ -116,7 +149,10 @@ function primaryInterface(instance: InstanceState): InstanceState['networkInterf
 /** Only the most recent 64 KB of console output is kept ("GetConsoleOutput", EC2 API reference). */
 const CONSOLE_LIMIT = 64 * 1024;
 
-function getConsoleOutput(ctx: CallContext, input: GetConsoleOutputCommandInput): Partial<GetConsoleOutputCommandOutput> {
+function getConsoleOutput(
+  ctx: CallContext,
+  input: GetConsoleOutputCommandInput,
+): Partial<GetConsoleOutputCommandOutput> {
   const instance = findInstance(ctx, input.InstanceId);
   const bytes = Buffer.from(instance.consoleOutput, 'utf8');
   const kept = bytes.subarray(Math.max(0, bytes.length - CONSOLE_LIMIT));
@@ -128,7 +164,10 @@ function getConsoleOutput(ctx: CallContext, input: GetConsoleOutputCommandInput)
   };
 }
 
-function getConsoleScreenshot(ctx: CallContext, input: GetConsoleScreenshotCommandInput): Partial<GetConsoleScreenshotCommandOutput> {
+function getConsoleScreenshot(
+  ctx: CallContext,
+  input: GetConsoleScreenshotCommandInput,
+): Partial<GetConsoleScreenshotCommandOutput> {
   const instance = findInstance(ctx, input.InstanceId);
   if (instance.state !== 'running') {
     throw awsError('IncorrectInstanceState', `The instance '${instance.instanceId}' is not in the 'running' state.`);

@@ -40,14 +40,18 @@ export function findInstance(ctx: CallContext, instanceId: string | undefined): 
 }
 
 export function findVolume(ctx: CallContext, volumeId: string | undefined): VolumeState {
-  if (!volumeId || !VOLUME_ID.test(volumeId)) throw awsError('InvalidVolumeID.Malformed', `Invalid id: "${volumeId ?? ''}"`);
+  if (!volumeId || !VOLUME_ID.test(volumeId))
+    throw awsError('InvalidVolumeID.Malformed', `Invalid id: "${volumeId ?? ''}"`);
   const volume = ctx.regionState.volumes.find((candidate) => candidate.volumeId === volumeId);
   if (!volume) throw awsError('InvalidVolume.NotFound', `The volume '${volumeId}' does not exist.`);
   return volume;
 }
 
 /** The instance a volume is attached to (through its block-device mapping), if any. */
-export function attachmentOf(ctx: CallContext, volumeId: string): { instance: InstanceState; deviceName: string; deleteOnTermination: boolean } | undefined {
+export function attachmentOf(
+  ctx: CallContext,
+  volumeId: string,
+): { instance: InstanceState; deviceName: string; deleteOnTermination: boolean } | undefined {
   for (const instance of ctx.regionState.instances) {
     if (instance.state === 'terminated') continue;
     const device = instance.blockDevices.find((candidate) => candidate.volumeId === volumeId);
@@ -79,7 +83,11 @@ export function instanceProfileIdFor(arn: string): string {
  * Whether a resource passes a set of DescribeX filters: values within one filter are ORed, filters are ANDed, and `*`
  * is a wildcard ("Filter" in the EC2 API reference). `fields` maps filter names to the resource's values.
  */
-export function matchesFilters(filters: readonly Filter[] | undefined, fields: (name: string) => readonly string[] | undefined, tags: Readonly<Record<string, string>>): boolean {
+export function matchesFilters(
+  filters: readonly Filter[] | undefined,
+  fields: (name: string) => readonly string[] | undefined,
+  tags: Readonly<Record<string, string>>,
+): boolean {
   for (const filter of filters ?? []) {
     const name = filter.Name ?? '';
     let actual: readonly string[] | undefined;
@@ -95,6 +103,9 @@ export function matchesFilters(filters: readonly Filter[] | undefined, fields: (
 }
 
 function wildcard(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }

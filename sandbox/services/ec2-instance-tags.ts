@@ -1,5 +1,10 @@
 // Sandbox EC2 tagging: CreateTags and DeleteTags on any resource of the region (instances, volumes, snapshots, groups, ENIs, VPCs, subnets).
-import type { CreateTagsCommandInput, CreateTagsCommandOutput, DeleteTagsCommandInput, DeleteTagsCommandOutput } from '@aws-sdk/client-ec2';
+import type {
+  CreateTagsCommandInput,
+  CreateTagsCommandOutput,
+  DeleteTagsCommandInput,
+  DeleteTagsCommandOutput,
+} from '@aws-sdk/client-ec2';
 import { awsError } from '../errors';
 import type { CallContext } from '../sandbox';
 import { findInstance } from './ec2-instance-lookup';
@@ -14,15 +19,33 @@ interface Taggable {
 
 const TAGGABLE: Readonly<Record<string, Taggable>> = {
   i: { notFound: 'InvalidInstanceID.NotFound', tagsOf: (ctx, id) => findInstance(ctx, id).tags },
-  vol: { notFound: 'InvalidVolume.NotFound', tagsOf: (ctx, id) => ctx.regionState.volumes.find((volume) => volume.volumeId === id)?.tags },
-  snap: { notFound: 'InvalidSnapshot.NotFound', tagsOf: (ctx, id) => ctx.regionState.snapshots.find((snapshot) => snapshot.snapshotId === id)?.tags },
-  sg: { notFound: 'InvalidGroup.NotFound', tagsOf: (ctx, id) => ctx.regionState.securityGroups.find((group) => group.groupId === id)?.tags },
+  vol: {
+    notFound: 'InvalidVolume.NotFound',
+    tagsOf: (ctx, id) => ctx.regionState.volumes.find((volume) => volume.volumeId === id)?.tags,
+  },
+  snap: {
+    notFound: 'InvalidSnapshot.NotFound',
+    tagsOf: (ctx, id) => ctx.regionState.snapshots.find((snapshot) => snapshot.snapshotId === id)?.tags,
+  },
+  sg: {
+    notFound: 'InvalidGroup.NotFound',
+    tagsOf: (ctx, id) => ctx.regionState.securityGroups.find((group) => group.groupId === id)?.tags,
+  },
   eni: {
     notFound: 'InvalidNetworkInterfaceID.NotFound',
-    tagsOf: (ctx, id) => ctx.regionState.instances.flatMap((instance) => instance.networkInterfaces).find((eni) => eni.networkInterfaceId === id)?.tags,
+    tagsOf: (ctx, id) =>
+      ctx.regionState.instances
+        .flatMap((instance) => instance.networkInterfaces)
+        .find((eni) => eni.networkInterfaceId === id)?.tags,
   },
-  vpc: { notFound: 'InvalidVpcID.NotFound', tagsOf: (ctx, id) => ctx.regionState.vpcs.find((vpc) => vpc.vpcId === id)?.tags },
-  subnet: { notFound: 'InvalidSubnetID.NotFound', tagsOf: (ctx, id) => ctx.regionState.subnets.find((subnet) => subnet.subnetId === id)?.tags },
+  vpc: {
+    notFound: 'InvalidVpcID.NotFound',
+    tagsOf: (ctx, id) => ctx.regionState.vpcs.find((vpc) => vpc.vpcId === id)?.tags,
+  },
+  subnet: {
+    notFound: 'InvalidSubnetID.NotFound',
+    tagsOf: (ctx, id) => ctx.regionState.subnets.find((subnet) => subnet.subnetId === id)?.tags,
+  },
 };
 
 /** At most 50 tags per resource ("Tag your Amazon EC2 resources", tag restrictions). */
@@ -47,13 +70,17 @@ function createTags(ctx: CallContext, input: CreateTagsCommandInput): Partial<Cr
   for (const tag of tags) {
     // The aws: prefix is reserved for AWS's own tags ("Tag restrictions", EC2 User Guide).
     if (!tag.Key || tag.Key.toLowerCase().startsWith('aws:')) {
-      throw awsError('InvalidParameterValue', `Tag key '${tag.Key ?? ''}' is invalid: keys must be non-empty and cannot start with 'aws:'`);
+      throw awsError(
+        'InvalidParameterValue',
+        `Tag key '${tag.Key ?? ''}' is invalid: keys must be non-empty and cannot start with 'aws:'`,
+      );
     }
   }
   const targets = resolve(ctx, input.Resources);
   for (const target of targets) {
     const keys = new Set([...Object.keys(target), ...tags.map((tag) => tag.Key ?? '')]);
-    if (keys.size > MAX_TAGS) throw awsError('TagLimitExceeded', `The maximum number of tags (${MAX_TAGS}) for a resource has been reached.`);
+    if (keys.size > MAX_TAGS)
+      throw awsError('TagLimitExceeded', `The maximum number of tags (${MAX_TAGS}) for a resource has been reached.`);
   }
   for (const target of targets) {
     for (const tag of tags) target[tag.Key ?? ''] = tag.Value ?? '';

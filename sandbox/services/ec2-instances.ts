@@ -31,10 +31,17 @@ import {
 } from './ec2-instance-lookup';
 import { ec2InstanceTags } from './ec2-instance-tags';
 
-function describeInstances(ctx: CallContext, input: DescribeInstancesCommandInput): Partial<DescribeInstancesCommandOutput> {
+function describeInstances(
+  ctx: CallContext,
+  input: DescribeInstancesCommandInput,
+): Partial<DescribeInstancesCommandOutput> {
   // Every id asked for must exist, or the whole call fails ("DescribeInstances", EC2 API reference).
-  const wanted = input.InstanceIds?.length ? input.InstanceIds.map((id) => findInstance(ctx, id)) : ctx.regionState.instances;
-  const matching = wanted.filter((instance) => matchesFilters(input.Filters, (name) => instanceField(instance, name), instance.tags));
+  const wanted = input.InstanceIds?.length
+    ? input.InstanceIds.map((id) => findInstance(ctx, id))
+    : ctx.regionState.instances;
+  const matching = wanted.filter((instance) =>
+    matchesFilters(input.Filters, (name) => instanceField(instance, name), instance.tags),
+  );
   const reservations: Reservation[] = matching.map((instance) => ({
     ReservationId: derivedId('r-', instance.instanceId),
     OwnerId: ctx.caller.accountId,
@@ -87,7 +94,10 @@ function renderInstance(ctx: CallContext, instance: InstanceState): Instance {
   const gone = instance.state === 'terminated';
   const hasPublicIp = instance.state === 'running' || instance.state === 'pending';
   const primary = instance.networkInterfaces.find((eni) => eni.deviceIndex === 0) ?? instance.networkInterfaces[0];
-  const groupRef = (groupId: string) => ({ GroupId: groupId, GroupName: ctx.regionState.securityGroups.find((sg) => sg.groupId === groupId)?.groupName });
+  const groupRef = (groupId: string) => ({
+    GroupId: groupId,
+    GroupName: ctx.regionState.securityGroups.find((sg) => sg.groupId === groupId)?.groupName,
+  });
   const dns = (ip: string) => `ip-${ip.replace(/\./g, '-')}.${ctx.region}.compute.internal`;
   return {
     InstanceId: instance.instanceId,
@@ -100,7 +110,8 @@ function renderInstance(ctx: CallContext, instance: InstanceState): Instance {
     LaunchTime: launchTime,
     Placement: { AvailabilityZone: instance.availabilityZone, Tenancy: 'default', GroupName: '' },
     // Platform is only ever "windows"; Linux instances have no Platform ("Instance", EC2 API reference).
-    ...(instance.platform === 'windows' ? { Platform: 'windows' as const } : {}),
+    // The wire value is lower-case "windows", although the SDK's PlatformValues enum spells it "Windows".
+    ...(instance.platform === 'windows' ? { Platform: 'windows' as Instance['Platform'] } : {}),
     PlatformDetails: instance.platform === 'windows' ? 'Windows' : 'Linux/UNIX',
     Architecture: 'x86_64',
     Hypervisor: 'xen',
@@ -121,7 +132,12 @@ function renderInstance(ctx: CallContext, instance: InstanceState): Instance {
           SecurityGroups: (primary?.groups ?? []).map(groupRef),
           BlockDeviceMappings: instance.blockDevices.map((device) => ({
             DeviceName: device.deviceName,
-            Ebs: { VolumeId: device.volumeId, DeleteOnTermination: device.deleteOnTermination, Status: 'attached' as const, AttachTime: launchTime },
+            Ebs: {
+              VolumeId: device.volumeId,
+              DeleteOnTermination: device.deleteOnTermination,
+              Status: 'attached' as const,
+              AttachTime: launchTime,
+            },
           })),
           NetworkInterfaces: instance.networkInterfaces.map((eni) => ({
             NetworkInterfaceId: eni.networkInterfaceId,
@@ -132,7 +148,9 @@ function renderInstance(ctx: CallContext, instance: InstanceState): Instance {
             SourceDestCheck: true,
             PrivateIpAddress: eni.privateIpAddress,
             PrivateDnsName: dns(eni.privateIpAddress),
-            ...(eni.publicIpAddress && hasPublicIp ? { Association: { PublicIp: eni.publicIpAddress, IpOwnerId: 'amazon' } } : {}),
+            ...(eni.publicIpAddress && hasPublicIp
+              ? { Association: { PublicIp: eni.publicIpAddress, IpOwnerId: 'amazon' } }
+              : {}),
             Groups: eni.groups.map(groupRef),
             Attachment: {
               AttachmentId: derivedId('eni-attach-', eni.networkInterfaceId),
@@ -144,7 +162,12 @@ function renderInstance(ctx: CallContext, instance: InstanceState): Instance {
           })),
         }),
     ...(instance.iamInstanceProfileArn
-      ? { IamInstanceProfile: { Arn: instance.iamInstanceProfileArn, Id: instanceProfileIdFor(instance.iamInstanceProfileArn) } }
+      ? {
+          IamInstanceProfile: {
+            Arn: instance.iamInstanceProfileArn,
+            Id: instanceProfileIdFor(instance.iamInstanceProfileArn),
+          },
+        }
       : {}),
     Tags: tagList(instance.tags),
   };
@@ -154,7 +177,13 @@ function describeVolumes(ctx: CallContext, input: DescribeVolumesCommandInput): 
   const wanted = input.VolumeIds?.length ? input.VolumeIds.map((id) => findVolume(ctx, id)) : ctx.regionState.volumes;
   const volumes = wanted
     .map((volume) => renderVolume(ctx, volume))
-    .filter((volume) => matchesFilters(input.Filters, (name) => volumeField(volume, name), Object.fromEntries((volume.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']))));
+    .filter((volume) =>
+      matchesFilters(
+        input.Filters,
+        (name) => volumeField(volume, name),
+        Object.fromEntries((volume.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+      ),
+    );
   return { Volumes: volumes };
 }
 
@@ -205,7 +234,9 @@ function renderVolume(ctx: CallContext, volume: VolumeState): Volume {
 }
 
 function keyArn(ctx: CallContext, keyId: string): string {
-  const key = ctx.regionState.kmsKeys.find((candidate) => candidate.arn === keyId || candidate.keyId === keyId || candidate.aliases.includes(keyId));
+  const key = ctx.regionState.kmsKeys.find(
+    (candidate) => candidate.arn === keyId || candidate.keyId === keyId || candidate.aliases.includes(keyId),
+  );
   return key?.arn ?? keyId;
 }
 
@@ -224,19 +255,34 @@ const TYPE_TABLE: Readonly<Record<string, { memoryMiB: number; vcpus: number }>>
   'r5.large': { memoryMiB: 16384, vcpus: 2 },
 };
 
-function describeInstanceTypes(ctx: CallContext, input: DescribeInstanceTypesCommandInput): Partial<DescribeInstanceTypesCommandOutput> {
+function describeInstanceTypes(
+  ctx: CallContext,
+  input: DescribeInstanceTypesCommandInput,
+): Partial<DescribeInstanceTypesCommandOutput> {
   const names = input.InstanceTypes?.length ? input.InstanceTypes : Object.keys(TYPE_TABLE);
   const types: InstanceTypeInfo[] = names.map((name) => {
     // The scenario's memory size wins, so a tabletop can keep memory images small.
     const used = ctx.regionState.instances.find((instance) => instance.instanceType === name);
     const known = TYPE_TABLE[name];
-    if (!used && !known) throw awsError('InvalidInstanceType', `The following supplied instance types do not exist: [${name}]`);
+    if (!used && !known)
+      throw awsError('InvalidInstanceType', `The following supplied instance types do not exist: [${name}]`);
+    // Instance-store disks belong to the instance type, not to DescribeInstances' block-device mappings.
+    const disks = used?.instanceStore.length ?? 0;
     return {
       InstanceType: name as _InstanceType,
       CurrentGeneration: true,
       Hypervisor: 'nitro',
       MemoryInfo: { SizeInMiB: used?.memoryMiB ?? known.memoryMiB },
       VCpuInfo: { DefaultVCpus: known?.vcpus ?? 2 },
+      InstanceStorageSupported: disks > 0,
+      ...(disks > 0
+        ? {
+            InstanceStorageInfo: {
+              TotalSizeInGB: disks * 75,
+              Disks: [{ Count: disks, SizeInGB: 75, Type: 'ssd' as const }],
+            },
+          }
+        : {}),
     };
   });
   return { InstanceTypes: types };
@@ -251,7 +297,10 @@ function describeIamInstanceProfileAssociations(
     .map((instance) => ({
       AssociationId: associationIdFor(instance.instanceId),
       InstanceId: instance.instanceId,
-      IamInstanceProfile: { Arn: instance.iamInstanceProfileArn, Id: instanceProfileIdFor(instance.iamInstanceProfileArn ?? '') },
+      IamInstanceProfile: {
+        Arn: instance.iamInstanceProfileArn,
+        Id: instanceProfileIdFor(instance.iamInstanceProfileArn ?? ''),
+      },
       State: 'associated' as const,
       Timestamp: new Date(instance.launchTime),
     }));
@@ -260,10 +309,21 @@ function describeIamInstanceProfileAssociations(
       throw awsError('InvalidAssociationID.NotFound', `An association ID '${id}' does not exist`);
     }
   }
-  const selected = input.AssociationIds?.length ? associations.filter((association) => input.AssociationIds?.includes(association.AssociationId)) : associations;
-  const fields = (association: (typeof associations)[number]) => (name: string) =>
-    ({ 'instance-id': [association.InstanceId], state: [association.State] })[name];
-  return { IamInstanceProfileAssociations: selected.filter((association) => matchesFilters(input.Filters, fields(association), {})) };
+  const selected = input.AssociationIds?.length
+    ? associations.filter((association) => input.AssociationIds?.includes(association.AssociationId))
+    : associations;
+  const fields = (association: (typeof associations)[number]) => (name: string) => {
+    const values: Record<string, readonly string[]> = {
+      'instance-id': [association.InstanceId],
+      state: [association.State],
+    };
+    return values[name];
+  };
+  return {
+    IamInstanceProfileAssociations: selected.filter((association) =>
+      matchesFilters(input.Filters, fields(association), {}),
+    ),
+  };
 }
 
 export const ec2Instances = {

@@ -16,6 +16,7 @@ import type {
   IpPermission,
   ModifyNetworkInterfaceAttributeCommandInput,
   NetworkInterface,
+  NetworkInterfaceType,
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { awsError } from '../errors';
@@ -147,7 +148,7 @@ interface EniView {
   readonly vpcId: string;
   readonly privateIpAddress: string;
   readonly publicIpAddress?: string;
-  readonly interfaceType: string;
+  readonly interfaceType: NetworkInterfaceType;
   readonly set?: (groups: string[]) => void;
 }
 
@@ -255,7 +256,7 @@ function describeVpcEndpoints(ctx: CallContext, input: DescribeVpcEndpointsComma
         VpcEndpointType: endpoint.prefixListId ? ('Gateway' as const) : ('Interface' as const),
         VpcId: vpc.vpcId,
         ServiceName: endpoint.serviceName,
-        State: 'available' as const,
+        State: 'Available' as const,
         NetworkInterfaceIds: endpoint.cidrs.map((_, index) => endpointEniId(endpoint.vpcEndpointId, index)),
       })),
   );

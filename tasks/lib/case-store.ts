@@ -68,16 +68,30 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
   const putEntry = (entry: CustodyEntry): Promise<void> =>
     putLocked(s3(), { bucket, key: custodyEntryKey(caseId, entry.seq), body: serializeEntry(entry), kmsKeyId: destination.evidenceKeyArn, retainUntil: retainUntil() });
 
-  const readHead = async (after?: number): Promise<Head> => {
-    const startAfter = after !== undefined && after >= 0 ? custodyEntryKey(caseId, after) : undefined;
-    const keys = (await listObjects(s3(), bucket, custodyPrefix(caseId), startAfter)).filter((object) => seqOfKey(object.key) !== undefined);
+  /** The last entry of the log, found by listing its prefix (only when this writer has no head yet). */
+  const readHead = async (): Promise<Head> => {
+    const keys = (await listObjects(s3(), bucket, custodyPrefix(caseId))).filter((object) => seqOfKey(object.key) !== undefined);
     const last = keys[keys.length - 1];
-    if (!last) return after !== undefined ? readHead() : { seq: -1, hash: GENESIS_PREV };
-    const entry = parseEntry((await readObject(s3(), bucket, last.key)).toString('utf8'));
-    if (!entry || entryHash(entry) !== entry.hash || entry.seq !== seqOfKey(last.key)) {
-      throw new CustodyLogError(`custody entry ${last.key} does not match its hash; the log cannot be extended`, { key: last.key });
+    if (!last) return { seq: -1, hash: GENESIS_PREV };
+    const seq = seqOfKey(last.key)!;
+    return (await readEntryAt(seq)) ?? { seq: -1, hash: GENESIS_PREV };
+  };
+
+  /** The entry stored under a seq, checked against its hash; undefined while a racing write has not landed (409). */
+  const readEntryAt = async (seq: number): Promise<Head | undefined> => {
+    const key = custodyEntryKey(caseId, seq);
+    let bytes: Buffer;
+    try {
+      bytes = await readObject(s3(), bucket, key);
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey') return undefined;
+      throw error;
     }
-    return { seq: entry.seq, hash: entry.hash };
+    const entry = parseEntry(bytes.toString('utf8'));
+    if (!entry || entryHash(entry) !== entry.hash || entry.seq !== seq) {
+      throw new CustodyLogError(`custody entry ${key} does not match its hash; the log cannot be extended`, { key });
+    }
+    return { seq, hash: entry.hash };
   };
 
   const append = async (event: CustodyEvent): Promise<CustodyEntry> => {
@@ -90,8 +104,8 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
         return entry;
       } catch (error) {
         if (!CONFLICTS.includes(errorName(error))) throw error;
-        // Another writer took this seq: move the head forward past it and try the next one.
-        head = await readHead(current.seq);
+        // Another writer took this seq: its entry becomes the head (one GET, no listing) and the next seq is tried.
+        head = (await readEntryAt(current.seq + 1)) ?? current;
         await sleep(Math.random() * Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)));
       }
     }

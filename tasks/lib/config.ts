@@ -43,6 +43,12 @@ export const DeploymentSchema = z
   .strict();
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
+/** CloudWatch Logs groups holding a region's or an account's VPC Flow Logs (default format) and Route 53 Resolver query logs. */
+export const LogSourcesSchema = z
+  .object({ flowLogGroup: z.string().min(1).max(512).optional(), resolverLogGroup: z.string().min(1).max(512).optional() })
+  .strict();
+export type LogSources = z.infer<typeof LogSourcesSchema>;
+
 export const CustodyConfigSchema = z
   .object({
     /** Region name → its forensics account and keys. */
@@ -58,6 +64,8 @@ export const CustodyConfigSchema = z
     mapConcurrency: z.number().int().min(1).max(40).default(10),
     stateMachineArn: z.string().optional(),
     snsTopicArn: z.string().optional(),
+    /** Log groups per region name, account id or `accountId/region` (most specific wins, field by field). */
+    logSources: z.record(z.string(), LogSourcesSchema).optional(),
     deployment: DeploymentSchema.optional(),
   })
   .strict();
@@ -86,6 +94,12 @@ export function loadConfigFile(path: string): CustodyConfig {
     if (error instanceof InvalidInputError) throw error;
     throw new InvalidInputError(`configuration file ${path} is not valid JSON`, {}, { cause: error });
   }
+}
+
+/** The log groups configured for an account in a region: `accountId/region` over account id over region name. */
+export function logSourcesFor(config: CustodyConfig, accountId: string, region: string): LogSources {
+  const sources = config.logSources ?? {};
+  return { ...sources[region], ...sources[accountId], ...sources[`${accountId}/${region}`] };
 }
 
 /** The forensics destination of a region, or a refusal: evidence is never rerouted to another region. */

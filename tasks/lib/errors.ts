@@ -107,3 +107,19 @@ export class CaseAlreadyOpenError extends CustodyError {
     this.name = 'CaseAlreadyOpenError';
   }
 }
+
+/** Release was asked for a case whose custody log holds no entries (unknown case id, or the wrong region). */
+export class CaseNotFoundError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'CaseNotFoundError';
+  }
+}
+
+/** Release refused: the instance no longer looks the way containment left it, so restoring the recorded state could undo someone else's change. */
+export class IsolationChangedError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'IsolationChangedError';
+  }
+}

@@ -19,12 +19,101 @@ export interface FileCalls {
   readonly implied?: Partial<Record<Principal, readonly string[]>>;
 }
 
+/** What EBS asks of KMS when it encrypts a snapshot copy with a customer managed key. */
+const EBS_KMS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] as const;
+
 /**
  * Source file (relative to the repository root) → the calls it makes. Adding a task is one line here; the test
  * test/infra/permissions.test.ts scans every tasks/*.ts and tasks/lib/*.ts for `new <X>Command(` and fails on drift.
  */
 export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
+  'tasks/check-snapshots.ts': { member: ['EC2:DescribeSnapshotsCommand'] },
+  'tasks/copy-snapshots.ts': {
+    member: ['EC2:CopySnapshotCommand', 'EC2:DescribeSnapshotsCommand', 'EC2:ModifySnapshotAttributeCommand'],
+    forensics: ['EC2:CopySnapshotCommand', 'EC2:DescribeSnapshotsCommand'],
+    // An encrypted copy makes EBS use the destination key through grants (Amazon EBS User Guide, "Copy an Amazon EBS snapshot").
+    implied: { member: [...EBS_KMS], forensics: [...EBS_KMS] },
+  },
+  'tasks/contain-credentials.ts': {
+    member: [
+      'EC2:DescribeIamInstanceProfileAssociationsCommand',
+      'EC2:DisassociateIamInstanceProfileCommand',
+      'IAM:GetInstanceProfileCommand',
+      'IAM:GetRolePolicyCommand',
+      'IAM:ListRolePoliciesCommand',
+      'IAM:PutRolePolicyCommand',
+    ],
+  },
+  'tasks/detach-from-fleet.ts': { member: ['AutoScaling:DetachInstancesCommand', 'ElasticLoadBalancingV2:DeregisterTargetsCommand'] },
+  'tasks/examine-evidence.ts': { forensics: ['S3:GetObjectCommand'], implied: { forensics: ['kms:Decrypt'] } },
+  'tasks/isolate-network.ts': {
+    member: [
+      'EC2:AuthorizeSecurityGroupIngressCommand',
+      'EC2:CreateSecurityGroupCommand',
+      'EC2:ModifyNetworkInterfaceAttributeCommand',
+      'EC2:RevokeSecurityGroupEgressCommand',
+    ],
+  },
+  'tasks/preserve-instance.ts': {
+    member: [
+      'EC2:CreateTagsCommand',
+      'EC2:DescribeInstanceAttributeCommand',
+      'EC2:DescribeInstanceTypesCommand',
+      'EC2:DescribeInstancesCommand',
+      'EC2:DescribeVolumesCommand',
+      'EC2:GetConsoleOutputCommand',
+      'EC2:GetConsoleScreenshotCommand',
+      'EC2:ModifyInstanceAttributeCommand',
+    ],
+  },
+  'tasks/snapshot-volumes.ts': { member: ['EC2:CreateSnapshotCommand', 'EC2:CreateSnapshotsCommand', 'EC2:CreateTagsCommand'] },
   'tasks/lib/aws.ts': { orchestrator: ['STS:AssumeRoleCommand'] },
+  'tasks/lib/case-store.ts': {
+    forensics: ['S3:GetObjectCommand', 'S3:ListObjectsV2Command', 'S3:PutObjectCommand'],
+    // SSE-KMS: writing needs a data key, reading (and completing multipart uploads) needs Decrypt (Amazon S3 User Guide, "Using SSE-KMS").
+    implied: { forensics: ['kms:GenerateDataKey', 'kms:Decrypt'] },
+  },
+  'tasks/lib/containment/security-groups.ts': {
+    member: [
+      'EC2:AuthorizeSecurityGroupEgressCommand',
+      'EC2:AuthorizeSecurityGroupIngressCommand',
+      'EC2:CreateSecurityGroupCommand',
+      'EC2:DescribeNetworkInterfacesCommand',
+      'EC2:DescribePrefixListsCommand',
+      'EC2:DescribeSecurityGroupsCommand',
+      'EC2:DescribeVpcEndpointsCommand',
+      'EC2:RevokeSecurityGroupEgressCommand',
+    ],
+  },
+  'tasks/lib/containment/fleet.ts': {
+    member: [
+      'AutoScaling:DescribeAutoScalingGroupsCommand',
+      'AutoScaling:DescribeAutoScalingInstancesCommand',
+      'ElasticLoadBalancingV2:DescribeTargetGroupsCommand',
+      'ElasticLoadBalancingV2:DescribeTargetHealthCommand',
+    ],
+  },
+  'tasks/lib/evidence-writer.ts': {
+    forensics: [
+      'S3:AbortMultipartUploadCommand',
+      'S3:CompleteMultipartUploadCommand',
+      'S3:CreateMultipartUploadCommand',
+      'S3:PutObjectCommand',
+      'S3:UploadPartCommand',
+    ],
+  },
+  'tasks/lib/containment/steps.ts': { member: ['IAM:SimulatePrincipalPolicyCommand'] },
+  'tasks/lib/logs/cloudtrail.ts': { member: ['CloudTrail:LookupEventsCommand'] },
+  'tasks/lib/logs/sources.ts': {
+    member: [
+      'CloudWatchLogs:FilterLogEventsCommand',
+      'ConfigService:GetResourceConfigHistoryCommand',
+      'GuardDuty:GetFindingsCommand',
+      'GuardDuty:ListDetectorsCommand',
+    ],
+  },
+  'tasks/lib/manifest.ts': { forensics: ['KMS:GetPublicKeyCommand', 'KMS:SignCommand'] },
+  'tasks/lib/verify/source-s3.ts': { forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'] },
 };
 
 /** The npm package of each SDK client → the client name used in `SdkCall` and by sandbox/iam-actions.ts. */

@@ -1,5 +1,4 @@
 // Test dependencies: a sandbox organisation plus TaskDeps bound to it, so task tests run the real code against the sandbox.
-import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,9 @@ import { Readable } from 'node:stream';
 import type { SandboxEnvironment } from '../../sandbox';
 import { createSandboxEnvironment } from '../../sandbox';
 import type { Scenario } from '../../sandbox/scenario';
-import type { ArtifactRecord, CaseStore, CustodyEvent, TaskDeps } from '../../tasks/lib/task';
+import type { CustodyStore } from '../../tasks/lib/case-store';
+import { createCaseStore } from '../../tasks/lib/case-store';
+import type { ArtifactRecord, CustodyEvent, TaskDeps } from '../../tasks/lib/task';
 
 export interface TestContext {
   readonly env: SandboxEnvironment;
@@ -18,34 +19,40 @@ export interface TestContext {
   readonly artifacts: Map<string, { record: ArtifactRecord; bytes: Buffer }>;
 }
 
+/**
+ * The real case store (evidence in the sandbox bucket on disk, custody log as locked per-entry objects), wrapped so tests
+ * can also read what was recorded from `events` and `artifacts` without going through S3.
+ */
 export function makeTestContext(scenario?: string | Scenario): TestContext {
   const env = createSandboxEnvironment({ scenario, root: mkdtempSync(join(tmpdir(), 'custody-test-')) });
   const events: CustodyEvent[] = [];
   const artifacts = new Map<string, { record: ArtifactRecord; bytes: Buffer }>();
   const actor = { principal: 'arn:aws:sts::111111111111:assumed-role/CustodyOrchestrator/custody', execution: 'test-execution' };
-  // Until tasks/lib/case-store.ts lands, artifacts are kept in memory with their real hashes.
-  const store = (caseId: string, region: string): CaseStore => ({
-    caseId,
-    region,
-    async putArtifact(request) {
-      const bytes = await toBuffer(request.body);
-      const record: ArtifactRecord = {
-        key: request.key,
-        bytes: bytes.length,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        source: request.source,
-        tool: request.tool ?? 'custody',
-        toolVersion: request.toolVersion ?? '0.1.0',
-      };
-      artifacts.set(request.key, { record, bytes });
-      events.push({ action: 'artifact.acquired', target: request.target, artifact: record });
-      return record;
-    },
-    async record(event) {
-      events.push(event);
-    },
-  });
-  const deps: TaskDeps = { config: env.config, clients: env.clients('custody-test'), actor, now: () => new Date(), store };
+  const clients = env.clients('custody-test');
+  const now = (): Date => new Date();
+  const store = (caseId: string, region: string): CustodyStore => {
+    const real = createCaseStore({ caseId, region, config: env.config, clients, actor, now, retryBaseMs: 2 });
+    return {
+      ...real,
+      async putArtifact(request) {
+        const bytes = await toBuffer(request.body);
+        const record = await real.putArtifact({ ...request, body: bytes });
+        artifacts.set(request.key, { record, bytes });
+        events.push({ action: 'artifact.acquired', target: request.target, artifact: record });
+        return record;
+      },
+      async record(event) {
+        await real.record(event);
+        events.push(event);
+      },
+      async append(event) {
+        const entry = await real.append(event);
+        events.push(event);
+        return entry;
+      },
+    };
+  };
+  const deps: TaskDeps = { config: env.config, clients, actor, now, store };
   return { env, deps, events, artifacts };
 }
 

@@ -40,15 +40,15 @@ export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** One line naming the field and what was wrong with it, from the first zod issue. */
-export function describeIssue(issues: readonly z.core.$ZodIssue[], prefix: string): string {
+/** One line naming the field and what was wrong with it, from the first zod issue; `input` tells a missing field apart. */
+export function describeIssue(issues: readonly z.core.$ZodIssue[], prefix: string, input?: unknown): string {
   const issue = issues[0];
   const at = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.slice(0, 3).map(quote).join(', ');
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys} in ${at}; remove ${issue.keys.length > 1 ? 'them' : 'it'}`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${at} is required`;
+  if (issue.path.length > 0 && !isPresent(input, issue.path)) return `${at} is required`;
   return `${at} is invalid: ${issue.message}`;
 }
 
@@ -56,7 +56,16 @@ export function describeIssue(issues: readonly z.core.$ZodIssue[], prefix: strin
 export function parseOrReject<S extends z.ZodType>(schema: S, input: unknown, what: string, prefix = ''): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new InvalidInputError(`${what}: ${describeIssue(parsed.error.issues, prefix)}`);
+  throw new InvalidInputError(`${what}: ${describeIssue(parsed.error.issues, prefix, input)}`);
+}
+
+function isPresent(input: unknown, path: readonly PropertyKey[]): boolean {
+  let node: unknown = input;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node !== undefined;
 }
 
 /** Adds a target once: the same instance named twice is collected once. */
@@ -69,7 +78,8 @@ export function dedupeTargets(targets: readonly Target[]): Target[] {
   return [...seen.values()];
 }
 
-const HOSTNAME = /^(?=.{1,253}\.?$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9-]{0,61}[a-z0-9])?\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}\.?$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9-]{0,61}[a-z0-9])?\.?$/;
 
 /** Keeps indicators that are well-formed IP addresses, at most 100, each once. */
 export function cleanIps(values: readonly unknown[]): string[] {

@@ -49,7 +49,8 @@ export function fromGuardDuty(event: Record<string, unknown>): CaseDraft {
   if (!isRecord(detail)) throw new InvalidInputError('GuardDuty event has no detail object: detail is required');
   const resource = isRecord(detail.resource) ? detail.resource : undefined;
   const resourceType = resource?.resourceType;
-  if (resourceType === undefined) throw new InvalidInputError('GuardDuty finding: detail.resource.resourceType is required');
+  if (resourceType === undefined)
+    throw new InvalidInputError('GuardDuty finding: detail.resource.resourceType is required');
   if (resourceType !== 'Instance') {
     throw new UnsupportedEventError(
       `GuardDuty finding is about resource type ${quote(resourceType)}, not an EC2 instance; Custody only collects from EC2 instances`,
@@ -59,7 +60,9 @@ export function fromGuardDuty(event: Record<string, unknown>): CaseDraft {
   const parsed = parseOrReject(DetailSchema, detail, 'GuardDuty finding', 'detail');
   const [, arnRegion, arnAccount, arnFindingId] = GUARDDUTY_FINDING_ARN.exec(parsed.arn) ?? [];
   if (arnRegion !== parsed.region || arnAccount !== parsed.accountId || arnFindingId !== parsed.id) {
-    throw new InvalidInputError('GuardDuty finding: detail.arn does not match detail.id, detail.accountId and detail.region');
+    throw new InvalidInputError(
+      'GuardDuty finding: detail.arn does not match detail.id, detail.accountId and detail.region',
+    );
   }
   const zone = parsed.resource.instanceDetails.availabilityZone;
   if (zone && !zone.startsWith(parsed.region)) {
@@ -67,15 +70,19 @@ export function fromGuardDuty(event: Record<string, unknown>): CaseDraft {
       `GuardDuty finding: instance availability zone ${quote(zone)} is not in the finding's region ${parsed.region}`,
     );
   }
-  // Archived findings were closed by a responder or a suppression rule ("Suppression rules" in the GuardDuty User Guide);
-  // sample findings name instances that do not exist ("Sample findings"). Neither opens a case automatically.
+  // Archived findings were closed by a responder or a suppression rule ("Suppression rules" in the GuardDuty User Guide).
+  // Sample findings are accepted: they are how teams rehearse, and an instance that does not exist is caught by
+  // PreserveInstance as TargetNotFoundError before anything is changed.
   if (parsed.service?.archived === true) {
-    throw new UnsupportedEventError(`GuardDuty finding ${parsed.id} is archived; start a manual request if it still needs collection`);
+    throw new UnsupportedEventError(
+      `GuardDuty finding ${parsed.id} is archived; start a manual request if it still needs collection`,
+    );
   }
-  if (parsed.service?.additionalInfo?.sample === true || parsed.service?.additionalInfo?.sample === 'true') {
-    throw new UnsupportedEventError(`GuardDuty finding ${parsed.id} is a sample finding; it names no real instance`);
-  }
-  const target: Target = { instanceId: parsed.resource.instanceDetails.instanceId, accountId: parsed.accountId, region: parsed.region };
+  const target: Target = {
+    instanceId: parsed.resource.instanceDetails.instanceId,
+    accountId: parsed.accountId,
+    region: parsed.region,
+  };
   const severity = Math.round(parsed.severity * 100) / 10;
   const found = actionIndicators(parsed.service?.action);
   const finding: Finding = {

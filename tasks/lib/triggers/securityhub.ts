@@ -28,10 +28,16 @@ const AsffSchema = z.object({
   FirstObservedAt: Timestamp,
   LastObservedAt: Timestamp,
   Severity: z
-    .object({ Label: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(), Normalized: z.number().min(0).max(100).optional() })
+    .object({
+      Label: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
+      Normalized: z.number().min(0).max(100).optional(),
+    })
     .optional()
     .catch(undefined),
-  Resources: z.array(z.object({ Type: z.string().max(256), Id: z.string().max(2048), Region: RegionSchema.optional() })).min(1).max(32),
+  Resources: z
+    .array(z.object({ Type: z.string().max(256), Id: z.string().max(2048), Region: RegionSchema.optional() }))
+    .min(1)
+    .max(32),
   RecordState: z.string().optional().catch(undefined),
   Workflow: z.object({ Status: z.string().optional() }).optional().catch(undefined),
   ProductFields: z.record(z.string(), z.unknown()).optional().catch(undefined),
@@ -47,9 +53,12 @@ const DetailSchema = z.object({
 
 /** Normalises a Security Hub findings event; a finding without an EC2 instance resource is refused, not guessed at. */
 export function fromSecurityHub(event: Record<string, unknown>, customAction: boolean): CaseDraft {
-  if (!isRecord(event.detail)) throw new InvalidInputError('Security Hub event has no detail object: detail is required');
+  if (!isRecord(event.detail))
+    throw new InvalidInputError('Security Hub event has no detail object: detail is required');
   const detail = parseOrReject(DetailSchema, event.detail, 'Security Hub event', 'detail');
-  const findings = detail.findings.map((raw, index) => parseOrReject(AsffSchema, raw, 'Security Hub finding', `detail.findings.${index}`));
+  const findings = detail.findings.map((raw, index) =>
+    parseOrReject(AsffSchema, raw, 'Security Hub finding', `detail.findings.${index}`),
+  );
   const targets: Target[] = [];
   findings.forEach((finding, index) => {
     // A responder who picks a custom action chose the finding explicitly; only automatic imports skip closed findings.
@@ -76,12 +85,16 @@ export function fromSecurityHub(event: Record<string, unknown>, customAction: bo
     findingKey: keys.join('\n'),
     finding: first,
     requestedBy,
-    reason: clip(`${why}Security Hub ${first.type}: ${first.title}${findings.length > 1 ? ` (+${findings.length - 1} more findings)` : ''}`, 2048),
+    reason: clip(
+      `${why}Security Hub ${first.type}: ${first.title}${findings.length > 1 ? ` (+${findings.length - 1} more findings)` : ''}`,
+      2048,
+    ),
   };
 }
 
 function refuseClosed(finding: Asff): void {
-  const archived = finding.RecordState === 'ARCHIVED' || finding.ProductFields?.['aws/guardduty/service/archived'] === 'true';
+  const archived =
+    finding.RecordState === 'ARCHIVED' || finding.ProductFields?.['aws/guardduty/service/archived'] === 'true';
   if (archived || finding.Workflow?.Status === 'SUPPRESSED') {
     throw new UnsupportedEventError(
       `Security Hub finding ${quote(finding.Id)} is archived or suppressed; start a manual request if it still needs collection`,
@@ -96,15 +109,23 @@ function instanceTargets(finding: Asff, index: number): Target[] {
     const at = `${where}.Resources.${r}.Id`;
     const match = INSTANCE_ARN.exec(resource.Id);
     // Some providers give the bare instance id; the finding's account and region then locate it.
-    const [instanceId, accountId, region] = match ? [match[3], match[2], match[1]] : [resource.Id, finding.AwsAccountId, resource.Region ?? finding.Region];
-    if (!INSTANCE_ID.test(instanceId)) throw new InvalidInputError(`Security Hub finding: ${at} names no valid EC2 instance id (${quote(resource.Id)})`);
+    const [instanceId, accountId, region] = match
+      ? [match[3], match[2], match[1]]
+      : [resource.Id, finding.AwsAccountId, resource.Region ?? finding.Region];
+    if (!INSTANCE_ID.test(instanceId))
+      throw new InvalidInputError(`Security Hub finding: ${at} names no valid EC2 instance id (${quote(resource.Id)})`);
     if (accountId !== finding.AwsAccountId) {
-      throw new InvalidInputError(`Security Hub finding: ${at} is in account ${quote(accountId)}, not the finding's AwsAccountId ${finding.AwsAccountId}`);
+      throw new InvalidInputError(
+        `Security Hub finding: ${at} is in account ${quote(accountId)}, not the finding's AwsAccountId ${finding.AwsAccountId}`,
+      );
     }
-    if (!region || !RegionSchema.safeParse(region).success) throw new InvalidInputError(`Security Hub finding: ${at} names no valid region (${quote(region ?? '')})`);
+    if (!region || !RegionSchema.safeParse(region).success)
+      throw new InvalidInputError(`Security Hub finding: ${at} names no valid region (${quote(region ?? '')})`);
     for (const stated of [finding.Region, resource.Region]) {
       if (stated && stated !== region) {
-        throw new InvalidInputError(`Security Hub finding: ${at} is in region ${region}, but the finding says ${stated}`);
+        throw new InvalidInputError(
+          `Security Hub finding: ${at} is in region ${region}, but the finding says ${stated}`,
+        );
       }
     }
     return { instanceId, accountId, region };
@@ -145,9 +166,10 @@ function toFinding(asff: Asff, targetRegion: string): Finding {
     remoteIps: indicators.remoteIps,
     domains: indicators.domains,
     ports: indicators.ports,
-    actionType: typeof asff.ProductFields?.['aws/guardduty/service/action/actionType'] === 'string'
-      ? clip(asff.ProductFields['aws/guardduty/service/action/actionType'] as string, 64)
-      : undefined,
+    actionType:
+      typeof asff.ProductFields?.['aws/guardduty/service/action/actionType'] === 'string'
+        ? clip(asff.ProductFields['aws/guardduty/service/action/actionType'] as string, 64)
+        : undefined,
     productArn: asff.ProductArn,
   };
 }

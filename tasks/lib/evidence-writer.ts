@@ -1,0 +1,274 @@
+// The one streaming path every artifact takes into the evidence bucket: hashed while read, checksummed for S3 to verify,
+// written once under Object Lock COMPLIANCE with SSE-KMS, never overwriting an existing key.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { errorMessage, EvidenceWriteError, InvalidInputError } from './errors';
+import { crc32Base64, crc32Combine, crc32Of } from './evidence-checksums';
+
+/** S3 multipart limits (Amazon S3 multipart upload limits): 5 MiB minimum part except the last, 10,000 parts. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PARTS = 10_000;
+export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_CONCURRENCY = 4;
+
+export interface EvidenceWriteRequest {
+  readonly bucket: string;
+  /** The full object key (`cases/<caseId>/…`). */
+  readonly key: string;
+  readonly body: Readable | Uint8Array | string;
+  readonly contentType?: string;
+  /** SSE-KMS key of the evidence bucket. */
+  readonly kmsKeyId: string;
+  /** Object Lock COMPLIANCE retention: nobody, root included, can delete the version before this date. */
+  readonly retainUntil: Date;
+  /** Bytes per part (≥ 5 MiB); a body no larger than this is sent with one PutObject. */
+  readonly partSize?: number;
+  /** Parts uploaded in parallel; also bounds the part buffers in memory (about (concurrency + 2) × partSize). */
+  readonly concurrency?: number;
+  /** Expected size, when known, so the part size grows to stay within 10,000 parts. */
+  readonly sizeHint?: number;
+}
+
+export interface EvidenceWriteResult {
+  readonly key: string;
+  readonly bytes: number;
+  /** Lower-case hex SHA-256 of the bytes written, computed while streaming. */
+  readonly sha256: string;
+  readonly versionId?: string;
+  /** The checksum S3 verified and stores, as S3 reports it (base64; composite values end in `-N`). */
+  readonly checksum?: string;
+  readonly checksumAlgorithm: 'SHA256' | 'CRC32';
+  readonly checksumType: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+/**
+ * Streams `body` into `s3://bucket/key`. A body that fits in one part goes up with PutObject carrying its SHA-256 as
+ * ChecksumSHA256, so S3 verifies exactly the hash the custody log records. A larger body becomes a multipart upload with a
+ * CRC32 per part and a FULL_OBJECT CRC32 on completion (Checking object integrity in Amazon S3: full-object checksums for
+ * multipart uploads): S3 verifies every byte while the whole-object SHA-256 is computed once, on the stream, instead of a
+ * second SHA-256 pass per part. Every write says `If-None-Match: *` (S3 conditional writes), so an existing key is never
+ * replaced, and a failed multipart upload is aborted so no parts are left behind. Nothing here deletes or re-locks objects.
+ */
+export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest): Promise<EvidenceWriteResult> {
+  const partSize = partSizeFor(request);
+  const concurrency = Math.max(1, Math.floor(request.concurrency ?? DEFAULT_CONCURRENCY));
+  const sha256 = createHash('sha256');
+  const pending = new PartBuffer();
+  let upload: MultipartWriter | undefined;
+  let bytes = 0;
+  try {
+    for await (const chunk of chunksOf(request.body)) {
+      sha256.update(chunk);
+      bytes += chunk.length;
+      pending.push(chunk);
+      // Only more than one part's worth of bytes makes a multipart upload, so a body of exactly partSize is one PutObject.
+      while (pending.size > partSize) {
+        upload ??= await MultipartWriter.start(s3, request, concurrency);
+        await upload.add(pending.take(partSize));
+      }
+    }
+    const digest = sha256.digest();
+    if (!upload) return await putSingle(s3, request, pending.take(pending.size), digest);
+    await upload.add(pending.take(pending.size));
+    const done = await upload.complete(bytes);
+    return { key: request.key, bytes, sha256: digest.toString('hex'), ...done, checksumAlgorithm: 'CRC32', checksumType: 'FULL_OBJECT' };
+  } catch (error) {
+    if (upload) await upload.abort(error);
+    throw mapError(error, request);
+  }
+}
+
+function partSizeFor(request: EvidenceWriteRequest): number {
+  const asked = request.partSize ?? DEFAULT_PART_SIZE;
+  if (!Number.isInteger(asked) || asked < MIN_PART_SIZE) {
+    throw new InvalidInputError(`partSize must be an integer of at least ${MIN_PART_SIZE} bytes (S3's minimum part size)`, { partSize: asked });
+  }
+  const needed = request.sizeHint ? Math.ceil(request.sizeHint / MAX_PARTS / (1024 * 1024)) * 1024 * 1024 : 0;
+  return Math.max(asked, needed);
+}
+
+async function putSingle(s3: S3Client, request: EvidenceWriteRequest, body: Buffer, digest: Buffer): Promise<EvidenceWriteResult> {
+  const checksum = digest.toString('base64');
+  const response = await s3.send(
+    new PutObjectCommand({
+      ...common(request),
+      Body: body,
+      ContentLength: body.length,
+      ChecksumSHA256: checksum,
+      IfNoneMatch: '*',
+    }),
+  );
+  return {
+    key: request.key,
+    bytes: body.length,
+    sha256: digest.toString('hex'),
+    versionId: response.VersionId,
+    checksum: response.ChecksumSHA256 ?? checksum,
+    checksumAlgorithm: 'SHA256',
+    checksumType: 'FULL_OBJECT',
+  };
+}
+
+/** Fields every write carries: Object Lock COMPLIANCE until the given date and SSE-KMS with the evidence key. */
+function common(request: EvidenceWriteRequest) {
+  return {
+    Bucket: request.bucket,
+    Key: request.key,
+    ContentType: request.contentType ?? 'application/octet-stream',
+    ObjectLockMode: 'COMPLIANCE' as const,
+    ObjectLockRetainUntilDate: request.retainUntil,
+    ServerSideEncryption: 'aws:kms' as const,
+    SSEKMSKeyId: request.kmsKeyId,
+  };
+}
+
+/** A multipart upload with at most `concurrency` parts in flight; `add` waits for a free slot (back-pressure on the reader). */
+class MultipartWriter {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly parts: CompletedPart[] = [];
+  private crc = 0;
+  private nextPart = 1;
+  private failure: unknown;
+
+  private constructor(
+    private readonly s3: S3Client,
+    private readonly request: EvidenceWriteRequest,
+    private readonly uploadId: string,
+    private readonly concurrency: number,
+  ) {}
+
+  public static async start(s3: S3Client, request: EvidenceWriteRequest, concurrency: number): Promise<MultipartWriter> {
+    const created = await s3.send(new CreateMultipartUploadCommand({ ...common(request), ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
+    if (!created.UploadId) throw new EvidenceWriteError(`S3 returned no UploadId for ${request.key}`, { key: request.key });
+    return new MultipartWriter(s3, request, created.UploadId, concurrency);
+  }
+
+  public async add(body: Buffer): Promise<void> {
+    while (this.inFlight.size >= this.concurrency && this.failure === undefined) await Promise.race(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    const partNumber = this.nextPart++;
+    if (partNumber > MAX_PARTS) throw new EvidenceWriteError(`${this.request.key} needs more than ${MAX_PARTS} parts; pass a sizeHint or a larger partSize`);
+    const partCrc = crc32Of(body);
+    this.crc = partNumber === 1 ? partCrc : crc32Combine(this.crc, partCrc, body.length);
+    const sent = this.s3
+      .send(
+        new UploadPartCommand({
+          Bucket: this.request.bucket,
+          Key: this.request.key,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+          ChecksumCRC32: crc32Base64(partCrc),
+        }),
+      )
+      .then(
+        (response) => {
+          this.parts[partNumber - 1] = { PartNumber: partNumber, ETag: response.ETag, ChecksumCRC32: response.ChecksumCRC32 ?? crc32Base64(partCrc) };
+        },
+        (error: unknown) => {
+          this.failure ??= error;
+        },
+      )
+      .finally(() => this.inFlight.delete(sent));
+    this.inFlight.add(sent);
+  }
+
+  public async complete(bytes: number): Promise<{ versionId?: string; checksum?: string }> {
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    const checksum = crc32Base64(this.crc);
+    const response = await this.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.request.bucket,
+        Key: this.request.key,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: this.parts },
+        ChecksumCRC32: checksum,
+        ChecksumType: 'FULL_OBJECT',
+        MpuObjectSize: bytes,
+        IfNoneMatch: '*',
+      }),
+    );
+    return { versionId: response.VersionId, checksum: response.ChecksumCRC32 ?? checksum };
+  }
+
+  /** Waits for parts still in flight, then aborts so S3 keeps no orphan parts; an abort failure is attached, not thrown. */
+  public async abort(cause: unknown): Promise<void> {
+    this.failure ??= cause;
+    await Promise.allSettled(this.inFlight);
+    try {
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.request.bucket, Key: this.request.key, UploadId: this.uploadId }));
+    } catch (error) {
+      if (cause instanceof Error) Object.assign(cause, { abortError: errorMessage(error) });
+    }
+  }
+}
+
+/** Chunks waiting to become a part; `take` slices without copying when a part lies within one chunk. */
+class PartBuffer {
+  private chunks: Buffer[] = [];
+  public size = 0;
+
+  public push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  public take(count: number): Buffer {
+    const first = this.chunks[0];
+    let out: Buffer;
+    if (first && first.length >= count) {
+      out = first.subarray(0, count);
+      if (first.length === count) this.chunks.shift();
+      else this.chunks[0] = first.subarray(count);
+    } else {
+      const all = Buffer.concat(this.chunks, this.size);
+      out = all.subarray(0, count);
+      this.chunks = all.length > count ? [all.subarray(count)] : [];
+    }
+    this.size -= count;
+    return out;
+  }
+}
+
+async function* chunksOf(body: Readable | Uint8Array | string): AsyncIterable<Buffer> {
+  if (typeof body === 'string') {
+    yield Buffer.from(body);
+    return;
+  }
+  if (body instanceof Uint8Array) {
+    yield Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    return;
+  }
+  for await (const chunk of body as AsyncIterable<unknown>) {
+    if (Buffer.isBuffer(chunk)) yield chunk;
+    else if (typeof chunk === 'string') yield Buffer.from(chunk);
+    else {
+      const bytes = chunk as Uint8Array;
+      yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+  }
+}
+
+/** Names what went wrong in Custody's terms; AWS errors worth retrying keep their own names for the ASL. */
+function mapError(error: unknown, request: EvidenceWriteRequest): unknown {
+  const name = error instanceof Error ? error.name : '';
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const where = { bucket: request.bucket, key: request.key };
+  if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412) {
+    return new EvidenceWriteError(`evidence object already exists: s3://${request.bucket}/${request.key}; it is never overwritten`, where, { cause: error });
+  }
+  if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentChecksumMismatch') {
+    return new EvidenceWriteError(`S3 rejected s3://${request.bucket}/${request.key}: the bytes received do not match their checksum`, where, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,176 @@
+// The log sources collected per instance: what each queries, and its lines as pages arrive (CollectLogs writes them as evidence).
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetResourceConfigHistoryCommand } from '@aws-sdk/client-config-service';
+import type { ResourceType } from '@aws-sdk/client-config-service';
+import { GetFindingsCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import type { Clients } from '../aws';
+import type { Case, Target } from '../case';
+import type { LogSources } from '../config';
+import { errorMessage, errorName } from '../errors';
+import type { InstanceFacts } from '../instance-facts';
+import { LOOKUP_PACING, cloudTrailLine, instanceLookups, lookupEvents } from './cloudtrail';
+import { flowFilterPattern } from './flow-log';
+import type { PacingOptions } from './paging';
+import { pacer } from './paging';
+
+export type LogSourceName = 'cloudtrail' | 'vpc-flow' | 'dns' | 'config' | 'finding';
+
+export interface LogWindow {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/** One source to collect: its evidence file, the query as the custody log records it, and its lines. */
+export interface LogSourcePlan {
+  readonly source: LogSourceName;
+  readonly file: string;
+  readonly api: string;
+  readonly query: Readonly<Record<string, unknown>>;
+  /** Why the source cannot be collected (not configured, nothing to query): recorded as a gap. */
+  readonly unavailable?: string;
+  /** Parts of the source that could not be read while the rest was (e.g. a resource AWS Config never recorded). */
+  readonly partial: string[];
+  lines(): AsyncGenerator<string>;
+}
+
+export interface PlanContext {
+  readonly caseData: Case;
+  readonly target: Target;
+  readonly instance: InstanceFacts;
+  readonly window: LogWindow;
+  readonly logSources: LogSources;
+  readonly clients: Clients;
+  readonly pacing?: { lookup?: PacingOptions; logs?: PacingOptions };
+}
+
+const LOGS_PACING: PacingOptions = { minIntervalMs: 0, maxAttempts: 6, backoffBaseMs: 200 };
+
+export function planSources(context: PlanContext): LogSourcePlan[] {
+  return [cloudTrailPlan(context), flowPlan(context), dnsPlan(context), configPlan(context), findingPlan(context)];
+}
+
+function cloudTrailPlan({ instance, window, clients, pacing }: PlanContext): LogSourcePlan {
+  const resourceIds = [...instance.volumes.map((volume) => volume.volumeId), ...instance.networkInterfaces.map((eni) => eni.networkInterfaceId)];
+  const attributes = instanceLookups(instance.instanceId, resourceIds);
+  return {
+    source: 'cloudtrail',
+    file: 'cloudtrail.jsonl',
+    api: 'cloudtrail:LookupEvents',
+    query: { lookupAttributes: attributes, startTime: window.start.toISOString(), endTime: window.end.toISOString() },
+    partial: [],
+    async *lines() {
+      const query = { attributes, startTime: window.start, endTime: window.end };
+      for await (const event of lookupEvents(clients.cloudTrail(), query, pacing?.lookup ?? LOOKUP_PACING)) yield cloudTrailLine(event);
+    },
+  };
+}
+
+/** FilterLogEvents over one group, one filter pattern at a time; each event kept as CloudWatch Logs returned it. */
+async function* filterLines(clients: Clients, group: string, patterns: readonly string[], window: LogWindow, pacing: PacingOptions): AsyncGenerator<string> {
+  const paced = pacer(pacing);
+  for (const filterPattern of patterns) {
+    let token: string | undefined;
+    do {
+      const page = await paced(() =>
+        clients.logs().send(
+          new FilterLogEventsCommand({ logGroupName: group, filterPattern, startTime: window.start.getTime(), endTime: window.end.getTime(), nextToken: token }),
+        ),
+      );
+      for (const event of page.events ?? []) {
+        const { logStreamName, timestamp, ingestionTime, eventId, message } = event;
+        yield JSON.stringify({ logGroupName: group, logStreamName, timestamp, ingestionTime, eventId, message });
+      }
+      token = page.nextToken;
+    } while (token);
+  }
+}
+
+function logsPlan(
+  context: PlanContext,
+  source: 'vpc-flow' | 'dns',
+  group: string | undefined,
+  patterns: string[],
+  unconfigured: string,
+): LogSourcePlan {
+  const { window, clients, pacing } = context;
+  return {
+    source,
+    file: `${source}.jsonl`,
+    api: 'logs:FilterLogEvents',
+    query: { logGroupName: group, filterPatterns: patterns, startTime: window.start.toISOString(), endTime: window.end.toISOString() },
+    unavailable: !group ? unconfigured : patterns.length === 0 ? 'the instance has no network interface to look up' : undefined,
+    partial: [],
+    lines: () => filterLines(clients, group ?? '', patterns, window, pacing?.logs ?? LOGS_PACING),
+  };
+}
+
+function flowPlan(context: PlanContext): LogSourcePlan {
+  const patterns = context.instance.networkInterfaces.map((eni) => flowFilterPattern(eni.networkInterfaceId));
+  const where = `${context.target.accountId}/${context.target.region}`;
+  return logsPlan(context, 'vpc-flow', context.logSources.flowLogGroup, patterns, `no flowLogGroup configured for ${where} (config logSources)`);
+}
+
+function dnsPlan(context: PlanContext): LogSourcePlan {
+  // Resolver query logs name the querying instance in srcids.instance; a quoted term matches its id exactly.
+  const where = `${context.target.accountId}/${context.target.region}`;
+  return logsPlan(context, 'dns', context.logSources.resolverLogGroup, [`"${context.instance.instanceId}"`], `no resolverLogGroup configured for ${where} (config logSources)`);
+}
+
+function configPlan({ instance, window, clients }: PlanContext): LogSourcePlan {
+  const groups = [...new Set(instance.networkInterfaces.flatMap((eni) => eni.groups))];
+  const resources: Array<{ resourceType: ResourceType; resourceId: string }> = [
+    { resourceType: 'AWS::EC2::Instance', resourceId: instance.instanceId },
+    ...groups.map((groupId) => ({ resourceType: 'AWS::EC2::SecurityGroup' as const, resourceId: groupId })),
+  ];
+  const partial: string[] = [];
+  return {
+    source: 'config',
+    file: 'config-history.jsonl',
+    api: 'config:GetResourceConfigHistory',
+    // The whole recorded history up to the window's end: the state before the incident is part of the story.
+    query: { resources, laterTime: window.end.toISOString(), chronologicalOrder: 'Forward' },
+    partial,
+    async *lines() {
+      const paced = pacer(LOGS_PACING);
+      for (const resource of resources) {
+        let token: string | undefined;
+        do {
+          const input = { ...resource, laterTime: window.end, chronologicalOrder: 'Forward' as const, limit: 100, nextToken: token };
+          let page;
+          try {
+            page = await paced(() => clients.configService().send(new GetResourceConfigHistoryCommand(input)));
+          } catch (error) {
+            if (errorName(error) !== 'ResourceNotDiscoveredException') throw error;
+            partial.push(`${resource.resourceId}: ${errorMessage(error)}`);
+            break;
+          }
+          for (const item of page.configurationItems ?? []) yield JSON.stringify(item);
+          token = page.nextToken;
+        } while (token);
+      }
+    },
+  };
+}
+
+function findingPlan({ caseData, target, clients }: PlanContext): LogSourcePlan {
+  const finding = caseData.finding;
+  const detectorFromArn = finding ? /:detector\/([^/]+)\/finding\//.exec(finding.arn)?.[1] : undefined;
+  const base = { source: 'finding' as const, file: 'finding.json', api: 'guardduty:GetFindings', partial: [] };
+  let unavailable: string | undefined;
+  if (!finding) unavailable = 'the case has no finding (opened by request)';
+  else if (finding.source !== 'guardduty') unavailable = `the finding comes from ${finding.source}; only GuardDuty findings are re-read`;
+  else if (finding.accountId !== target.accountId || finding.region !== target.region) unavailable = `the finding is held in ${finding.accountId}/${finding.region}, not the target's account and region`;
+  return {
+    ...base,
+    query: { findingId: finding?.id, detectorId: detectorFromArn },
+    unavailable,
+    async *lines() {
+      const guardDuty = clients.guardDuty();
+      const detectorId = detectorFromArn ?? (await guardDuty.send(new ListDetectorsCommand({}))).DetectorIds?.[0];
+      const response = await guardDuty.send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: [finding!.id] }));
+      const found = response.Findings?.[0];
+      if (!found) throw Object.assign(new Error(`GuardDuty no longer holds finding ${finding!.id}`), { name: 'FindingNotFound' });
+      yield JSON.stringify(found);
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// Normalises every evidence source into Timesketch-ready timeline events (message, datetime, timestamp_desc, source, evidence).
+import type { FlowRecord } from './flow-log';
+import { parseFlowRecord, protocolName } from './flow-log';
+import type { ResolverQuery } from './dns-log';
+import { parseResolverQuery } from './dns-log';
+
+export type TimelineSource = 'cloudtrail' | 'vpc-flow' | 'dns' | 'config' | 'finding' | 'custody';
+
+/**
+ * One line of report/timeline.jsonl. Timesketch imports JSONL with `message`, `datetime` (ISO 8601) and `timestamp_desc`;
+ * every other field becomes a searchable attribute (Timesketch docs, "Import from JSON or CSV").
+ */
+export interface TimelineEvent {
+  readonly message: string;
+  readonly datetime: string;
+  /** Microseconds since the epoch, the sort key. */
+  readonly timestamp: number;
+  readonly timestamp_desc: string;
+  readonly source: TimelineSource;
+  /** Key (relative to the case prefix) of the evidence object the event came from, and its 1-based line there. */
+  readonly evidence: string;
+  readonly evidence_line: number;
+  readonly [attribute: string]: unknown;
+}
+
+/** An event in the making: what a normaliser knows; the caller adds where it came from. */
+type Draft = Omit<TimelineEvent, 'source' | 'evidence' | 'evidence_line' | 'datetime' | 'timestamp'> & { readonly at: number };
+
+function finish(draft: Draft, source: TimelineSource, evidence: string, line: number): TimelineEvent | undefined {
+  if (!Number.isFinite(draft.at)) return undefined;
+  const { at, ...rest } = draft;
+  return { ...rest, datetime: new Date(at).toISOString(), timestamp: at * 1000, source, evidence, evidence_line: line };
+}
+
+/** The session name of an assumed-role ARN: the instance id when the caller used an instance profile's credentials. */
+export function sessionNameOf(arn: string | undefined): string | undefined {
+  const match = /:assumed-role\/[^/]+\/(.+)$/.exec(arn ?? '');
+  return match?.[1];
+}
+
+function cloudTrailDraft(record: Record<string, unknown>): Draft {
+  const identity = (record.userIdentity ?? {}) as Record<string, unknown>;
+  const principal = String(identity.arn ?? identity.invokedBy ?? identity.type ?? 'unknown');
+  const service = String(record.eventSource ?? '').split('.')[0];
+  const error = record.errorCode ? ` failed with ${String(record.errorCode)}` : '';
+  const tls = (record.tlsDetails as { tlsVersion?: string } | undefined)?.tlsVersion;
+  return {
+    at: Date.parse(String(record.eventTime)),
+    timestamp_desc: 'API call',
+    message: `${service}:${String(record.eventName)} by ${principal} from ${String(record.sourceIPAddress ?? '-')}${error}`,
+    event_id: record.eventID,
+    event_name: record.eventName,
+    event_source: record.eventSource,
+    principal,
+    session_name: sessionNameOf(principal),
+    source_ip: record.sourceIPAddress,
+    user_agent: record.userAgent,
+    error_code: record.errorCode,
+    read_only: record.readOnly,
+    tls_version: tls,
+  };
+}
+
+function flowDraft(flow: FlowRecord): Draft {
+  const what = flow.logStatus === 'OK' ? `${flow.action} ${protocolName(flow.protocol)} ${flow.srcaddr}:${flow.srcport} -> ${flow.dstaddr}:${flow.dstport}` : `${flow.logStatus}`;
+  return {
+    at: flow.start * 1000,
+    timestamp_desc: 'Flow capture window start',
+    message: `${what} (${flow.packets ?? 0} packets, ${flow.bytes ?? 0} bytes) on ${flow.interfaceId}`,
+    interface_id: flow.interfaceId,
+    src_ip: flow.srcaddr,
+    dst_ip: flow.dstaddr,
+    src_port: flow.srcport,
+    dst_port: flow.dstport,
+    protocol: protocolName(flow.protocol),
+    action: flow.action,
+    packets: flow.packets,
+    bytes: flow.bytes,
+    window_end: new Date(flow.end * 1000).toISOString(),
+  };
+}
+
+function dnsDraft(query: ResolverQuery): Draft {
+  const answers = query.answers.length > 0 ? ` = ${query.answers.join(', ')}` : '';
+  return {
+    at: Date.parse(query.queryTimestamp),
+    timestamp_desc: 'DNS query',
+    message: `${query.instanceId ?? query.srcaddr ?? 'unknown'} queried ${query.queryName} ${query.queryType} (${query.rcode})${answers}`,
+    query_name: query.queryName,
+    query_type: query.queryType,
+    rcode: query.rcode,
+    answers: query.answers,
+    src_ip: query.srcaddr,
+    instance_id: query.instanceId,
+  };
+}
+
+function configDraft(item: Record<string, unknown>): Draft {
+  return {
+    at: Date.parse(String(item.configurationItemCaptureTime)),
+    timestamp_desc: 'Configuration recorded',
+    message: `${String(item.resourceType)} ${String(item.resourceId)} recorded (${String(item.configurationItemStatus)})`,
+    resource_type: item.resourceType,
+    resource_id: item.resourceId,
+    configuration_status: item.configurationItemStatus,
+    configuration: item.configuration,
+  };
+}
+
+function findingDrafts(finding: Record<string, unknown>): Draft[] {
+  const service = (finding.Service ?? {}) as Record<string, unknown>;
+  const base = { finding_id: finding.Id, finding_type: finding.Type, severity: finding.Severity };
+  const title = `GuardDuty ${String(finding.Type)}: ${String(finding.Title)}`;
+  return [
+    { ...base, at: Date.parse(String(service.EventFirstSeen)), timestamp_desc: 'Finding activity first seen', message: title },
+    { ...base, at: Date.parse(String(finding.CreatedAt)), timestamp_desc: 'Finding created', message: title },
+    { ...base, at: Date.parse(String(service.EventLastSeen)), timestamp_desc: 'Finding activity last seen', message: title },
+  ];
+}
+
+/** A custody-log entry as the timeline shows it (the entry itself stays the evidence). */
+export interface CustodyEntryLike {
+  readonly seq: number;
+  readonly at: string;
+  readonly action: string;
+  readonly target: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly artifact?: { readonly key: string };
+}
+
+export function custodyEvent(entry: CustodyEntryLike, evidence: string): TimelineEvent | undefined {
+  const subject = entry.artifact ? `${entry.target} ${entry.artifact.key}` : entry.target;
+  const draft: Draft = { at: Date.parse(entry.at), timestamp_desc: 'Custody action', message: `Custody ${entry.action}: ${subject}`, action: entry.action, target: entry.target, seq: entry.seq };
+  return finish(draft, 'custody', evidence, 1);
+}
+
+/** The timeline events of one evidence line; a line that does not parse yields none (the caller counts it). */
+export function normaliseLine(source: Exclude<TimelineSource, 'custody'>, evidence: string, lineNo: number, line: string): TimelineEvent[] {
+  let drafts: Draft[] = [];
+  if (source === 'vpc-flow' || source === 'dns') {
+    const wrapper = safeJson(line) as { message?: string } | undefined;
+    if (typeof wrapper?.message !== 'string') return [];
+    const parsed = source === 'vpc-flow' ? parseFlowRecord(wrapper.message) : parseResolverQuery(wrapper.message);
+    if (!parsed) return [];
+    drafts = [source === 'vpc-flow' ? flowDraft(parsed as FlowRecord) : dnsDraft(parsed as ResolverQuery)];
+  } else {
+    const record = safeJson(line) as Record<string, unknown> | undefined;
+    if (!record) return [];
+    if (source === 'cloudtrail') drafts = [cloudTrailDraft(record)];
+    else if (source === 'config') drafts = [configDraft(record)];
+    else drafts = findingDrafts(record);
+  }
+  return drafts.map((draft) => finish(draft, source, evidence, lineNo)).filter((event): event is TimelineEvent => event !== undefined);
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}

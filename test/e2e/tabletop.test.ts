@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario } from '../../sandbox/scenario';
+import { custody } from '../helpers/cli';
+
+interface Summary {
+  caseId: string;
+  status: string;
+  caseDir: string;
+  gaps: { target: string; step: string; reason: string }[];
+}
+
+function lastJson(lines: string[]): Summary {
+  return JSON.parse(lines[lines.length - 1]) as Summary;
+}
+
+describe('custody tabletop on the default scenario', () => {
+  const out = mkdtempSync(join(tmpdir(), 'custody-tabletop-'));
+  let summary: Summary;
+  let stdout: string[];
+
+  beforeAll(async () => {
+    const run = await custody('tabletop', '--out', out, '--json');
+    stdout = run.stdout;
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    summary = lastJson(run.stdout);
+  });
+
+  it('ends with a JSON summary naming the case, its status and its folder', () => {
+    expect(summary.caseId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(['complete', 'partial']).toContain(summary.status);
+    expect(summary.caseDir).toBe(join(out, 'buckets', 'custody-evidence-333333333333-eu-west-1', 'cases', summary.caseId));
+  });
+
+  it('shows progress per phase', () => {
+    expect(stdout).toEqual(expect.arrayContaining(['== triage', '== collect', '== report']));
+    expect(stdout.some((line) => /ok\s+PreserveInstance \[target 1\]/.test(line))).toBe(true);
+  });
+
+  it('leaves the case folder with the case, the preserved metadata, the custody log and a signed manifest', () => {
+    const dir = summary.caseDir;
+    const caseJson = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { caseId: string };
+    expect(caseJson.caseId).toBe(summary.caseId);
+    const describe = JSON.parse(readFileSync(join(dir, '222222222222', 'i-0c0ffee1234567890', 'metadata', 'describe-instance.json'), 'utf8'));
+    expect(JSON.stringify(describe)).toContain('i-0c0ffee1234567890');
+    expect(existsSync(join(dir, 'custody.jsonl'))).toBe(true);
+    expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
+    expect(existsSync(join(dir, 'manifest.sig'))).toBe(true);
+  });
+
+  it('tags the instance with the case id in the simulated account', () => {
+    const state = JSON.parse(readFileSync(join(out, 'sandbox-state.json'), 'utf8')) as ReturnType<typeof loadScenario>;
+    const instance = state.accounts[1].regions['eu-west-1'].instances[0];
+    expect(instance.tags['custody:case-id']).toBe(summary.caseId);
+    expect(instance.disableApiTermination).toBe(true);
+  });
+
+  it('produces a case that custody verify accepts', async () => {
+    const run = await custody('verify', summary.caseDir);
+    expect(run.code).toBe(0);
+  });
+});
+
+describe('custody tabletop --dry-run', () => {
+  it('changes nothing in the simulated organisation', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'custody-dryrun-'));
+    const run = await custody('tabletop', '--out', out, '--dry-run', '--json');
+    expect(run.code).toBe(0);
+    const state = JSON.parse(readFileSync(join(out, 'sandbox-state.json'), 'utf8')) as { accounts: unknown };
+    const before = loadScenario();
+    const member = (accounts: unknown) => JSON.stringify((accounts as { accountId: string }[]).filter((a) => a.accountId === '222222222222'));
+    expect(member(state.accounts)).toBe(member(before.accounts));
+  });
+
+  it('exits 2 for an unknown scenario', async () => {
+    const run = await custody('tabletop', '--scenario', 'no-such-scenario');
+    expect(run.code).toBe(2);
+    expect(run.stderr[0]).toMatch(/no scenario named no-such-scenario/);
+  });
+});
