@@ -39,8 +39,8 @@ export const NetworkInterfaceSchema = z
     privateIpAddress: z.string(),
     publicIpAddress: z.string().optional(),
     groups: z.array(z.string()).min(1),
-    /** Tags on the ENI itself (CreateTags can tag an ENI apart from its instance). */
-    tags: Tags,
+    /** Tags on the ENI itself (CreateTags can tag an ENI apart from its instance); absent until first tagged. */
+    tags: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 

@@ -34,7 +34,8 @@ export async function detachFromFleet(input: DetachFromFleetInput, deps: TaskDep
   }
 
   if (!membership && registrations.length === 0) {
-    const formerGroup = input.facts.autoScalingGroupName;
+    // The group Auto Scaling tagged the instance with ("Tag Auto Scaling groups and instances") outlives a detach.
+    const formerGroup = input.facts.autoScalingGroupName ?? input.facts.tags['aws:autoscaling:groupName'];
     if (formerGroup) {
       // PreserveInstance saw a group, the live state shows none: an earlier run (or a person) already took it out.
       await recorder(input, deps)({ action: ACTIONS.foundContained, target: instanceId, details: { step: STEP, formerAutoScalingGroup: formerGroup, targetGroups: [] } });

@@ -98,7 +98,7 @@ export async function presignUrl(
     new HttpRequest({ protocol: 'https:', hostname, method: request.method, path, query: request.query ?? {}, headers: { host: hostname } }),
     { expiresIn },
   );
-  const query = Object.entries(signed.query)
+  const query = Object.entries(signed.query ?? {})
     .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${encode(name)}=${encode(String(v ?? ''))}`))
     .join('&');
   return `https://${hostname}${signed.path}?${query}`;

@@ -33,10 +33,13 @@ const TAGGABLE: Readonly<Record<string, Taggable>> = {
   },
   eni: {
     notFound: 'InvalidNetworkInterfaceID.NotFound',
-    tagsOf: (ctx, id) =>
-      ctx.regionState.instances
+    tagsOf: (ctx, id) => {
+      const eni = ctx.regionState.instances
         .flatMap((instance) => instance.networkInterfaces)
-        .find((eni) => eni.networkInterfaceId === id)?.tags,
+        .find((candidate) => candidate.networkInterfaceId === id);
+      if (eni) eni.tags ??= {};
+      return eni?.tags;
+    },
   },
   vpc: {
     notFound: 'InvalidVpcID.NotFound',

@@ -6,30 +6,26 @@ import type {
   DescribeInstancesCommandOutput,
   DescribeInstanceTypesCommandInput,
   DescribeInstanceTypesCommandOutput,
-  DescribeVolumesCommandInput,
-  DescribeVolumesCommandOutput,
   Instance,
   InstanceTypeInfo,
   Reservation,
-  Volume,
   _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { awsError } from '../errors';
 import type { CallContext } from '../sandbox';
-import type { InstanceState, VolumeState } from '../scenario';
+import type { InstanceState } from '../scenario';
 import { ec2InstanceAttributes } from './ec2-instance-attributes';
 import {
   associationIdFor,
-  attachmentOf,
   derivedId,
   findInstance,
-  findVolume,
   instanceProfileIdFor,
   matchesFilters,
   stateOf,
   tagList,
 } from './ec2-instance-lookup';
 import { ec2InstanceTags } from './ec2-instance-tags';
+import { ec2InstanceVolumes } from './ec2-instance-volumes';
 
 function describeInstances(
   ctx: CallContext,
@@ -173,73 +169,6 @@ function renderInstance(ctx: CallContext, instance: InstanceState): Instance {
   };
 }
 
-function describeVolumes(ctx: CallContext, input: DescribeVolumesCommandInput): Partial<DescribeVolumesCommandOutput> {
-  const wanted = input.VolumeIds?.length ? input.VolumeIds.map((id) => findVolume(ctx, id)) : ctx.regionState.volumes;
-  const volumes = wanted
-    .map((volume) => renderVolume(ctx, volume))
-    .filter((volume) =>
-      matchesFilters(
-        input.Filters,
-        (name) => volumeField(volume, name),
-        Object.fromEntries((volume.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
-      ),
-    );
-  return { Volumes: volumes };
-}
-
-function volumeField(volume: Volume, name: string): readonly string[] | undefined {
-  const attachment = volume.Attachments?.[0];
-  const fields: Record<string, readonly string[]> = {
-    'volume-id': [volume.VolumeId ?? ''],
-    status: [volume.State ?? ''],
-    'availability-zone': [volume.AvailabilityZone ?? ''],
-    encrypted: [String(volume.Encrypted)],
-    'volume-type': [volume.VolumeType ?? ''],
-    'attachment.instance-id': attachment ? [attachment.InstanceId ?? ''] : [],
-    'attachment.device': attachment ? [attachment.Device ?? ''] : [],
-    'attachment.delete-on-termination': attachment ? [String(attachment.DeleteOnTermination)] : [],
-  };
-  return fields[name];
-}
-
-function renderVolume(ctx: CallContext, volume: VolumeState): Volume {
-  const attachment = attachmentOf(ctx, volume.volumeId);
-  const created = new Date(attachment?.instance.launchTime ?? '2026-01-01T00:00:00.000Z');
-  return {
-    VolumeId: volume.volumeId,
-    Size: volume.sizeGiB,
-    VolumeType: volume.volumeType as Volume['VolumeType'],
-    AvailabilityZone: volume.availabilityZone,
-    State: attachment ? 'in-use' : 'available',
-    CreateTime: created,
-    Encrypted: volume.encrypted,
-    // DescribeVolumes names the key by its ARN, never by an alias ("Volume", EC2 API reference).
-    ...(volume.encrypted && volume.kmsKeyId ? { KmsKeyId: keyArn(ctx, volume.kmsKeyId) } : {}),
-    SnapshotId: '',
-    MultiAttachEnabled: false,
-    Attachments: attachment
-      ? [
-          {
-            VolumeId: volume.volumeId,
-            InstanceId: attachment.instance.instanceId,
-            Device: attachment.deviceName,
-            State: 'attached',
-            AttachTime: new Date(attachment.instance.launchTime),
-            DeleteOnTermination: attachment.deleteOnTermination,
-          },
-        ]
-      : [],
-    Tags: tagList(volume.tags),
-  };
-}
-
-function keyArn(ctx: CallContext, keyId: string): string {
-  const key = ctx.regionState.kmsKeys.find(
-    (candidate) => candidate.arn === keyId || candidate.keyId === keyId || candidate.aliases.includes(keyId),
-  );
-  return key?.arn ?? keyId;
-}
-
 /** Memory and vCPUs of common types, for types no scenario instance uses ("Amazon EC2 instance types" specifications). */
 const TYPE_TABLE: Readonly<Record<string, { memoryMiB: number; vcpus: number }>> = {
   't2.micro': { memoryMiB: 1024, vcpus: 1 },
@@ -328,9 +257,9 @@ function describeIamInstanceProfileAssociations(
 
 export const ec2Instances = {
   DescribeInstances: describeInstances,
-  DescribeVolumes: describeVolumes,
   DescribeInstanceTypes: describeInstanceTypes,
   DescribeIamInstanceProfileAssociations: describeIamInstanceProfileAssociations,
   ...ec2InstanceAttributes,
   ...ec2InstanceTags,
+  ...ec2InstanceVolumes,
 };

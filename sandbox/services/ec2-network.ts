@@ -192,7 +192,7 @@ function interfacesOf(state: RegionState): EniView[] {
 }
 
 function endpointEniId(vpcEndpointId: string, index: number): string {
-  return `eni-${vpcEndpointId.replace(/^vpce-/, '').slice(0, 15)}${index.toString(16).padStart(2, '0')}`;
+  return `eni-${vpcEndpointId.replace(/^vpce-/, '')}${index.toString(16)}`;
 }
 
 function renderInterface(state: RegionState, eni: EniView): NetworkInterface {

@@ -199,7 +199,7 @@ describe('sandbox EC2 tags', () => {
     expect(web.tags['custody:case-id']).toBe('case-1');
     expect(region.volumes[1].tags['custody:case-id']).toBe('case-1');
     expect(region.securityGroups[0].tags['custody:case-id']).toBe('case-1');
-    expect(web.networkInterfaces[0].tags['custody:case-id']).toBe('case-1');
+    expect(web.networkInterfaces[0].tags?.['custody:case-id']).toBe('case-1');
     expect(region.volumes[0].tags['custody:case-id']).toBeUndefined();
   });
 

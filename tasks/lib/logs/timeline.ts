@@ -24,12 +24,17 @@ export interface TimelineEvent {
 }
 
 /** An event in the making: what a normaliser knows; the caller adds where it came from. */
-type Draft = Omit<TimelineEvent, 'source' | 'evidence' | 'evidence_line' | 'datetime' | 'timestamp'> & { readonly at: number };
+interface Draft {
+  readonly at: number;
+  readonly message: string;
+  readonly timestamp_desc: string;
+  readonly [attribute: string]: unknown;
+}
 
 function finish(draft: Draft, source: TimelineSource, evidence: string, line: number): TimelineEvent | undefined {
   if (!Number.isFinite(draft.at)) return undefined;
-  const { at, ...rest } = draft;
-  return { ...rest, datetime: new Date(at).toISOString(), timestamp: at * 1000, source, evidence, evidence_line: line };
+  const { at, message, timestamp_desc, ...rest } = draft;
+  return { message, datetime: new Date(at).toISOString(), timestamp: at * 1000, timestamp_desc, source, evidence, evidence_line: line, ...rest };
 }
 
 /** The session name of an assumed-role ARN: the instance id when the caller used an instance profile's credentials. */
