@@ -38,12 +38,25 @@ export async function runMemoryBench(memoryMiB: number): Promise<MemoryBenchResu
     const store = (caseId: string, region: string): CaseStore => ({
       caseId,
       region,
-      putArtifact: async (request) => ({ key: request.key, bytes: 0, sha256: '', source: request.source, tool: 'custody', toolVersion: '0' }),
+      putArtifact: async (request) => ({
+        key: request.key,
+        bytes: 0,
+        sha256: '',
+        source: request.source,
+        tool: 'custody',
+        toolVersion: '0',
+      }),
       record: async (event) => {
         if (event.artifact) records.push(event.artifact);
       },
     });
-    const deps: TaskDeps = { config: env.config, clients: env.clients('custody-bench'), actor: { principal: 'bench', execution: 'bench' }, now: () => new Date(), store };
+    const deps: TaskDeps = {
+      config: env.config,
+      clients: env.clients('custody-bench'),
+      actor: { principal: 'bench', execution: 'bench' },
+      now: () => new Date(),
+      store,
+    };
     const kase: Case = {
       caseId: '7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b',
       mode: 'collect',
@@ -55,8 +68,21 @@ export async function runMemoryBench(memoryMiB: number): Promise<MemoryBenchResu
       openedAt: new Date().toISOString(),
     };
     const target = kase.targets[0];
-    const facts = { instanceId: instance.instanceId, state: 'running', platform: 'linux' as const, instanceType: 't3.large', memoryMiB, availabilityZone: 'eu-west-1a', networkInterfaces: [], volumes: [], instanceStore: [], tags: {} };
-    const tools = { linux: { key: SANDBOX_TOOLS.linux.key, sha256: toolSha256('linux'), name: 'avml', version: '0.14.0' } };
+    const facts = {
+      instanceId: instance.instanceId,
+      state: 'running',
+      platform: 'linux' as const,
+      instanceType: 't3.large',
+      memoryMiB,
+      availabilityZone: 'eu-west-1a',
+      networkInterfaces: [],
+      volumes: [],
+      instanceStore: [],
+      tags: {},
+    };
+    const tools = {
+      linux: { key: SANDBOX_TOOLS.linux.key, sha256: toolSha256('linux'), name: 'avml', version: '0.14.0' },
+    };
 
     const reference = Date.now();
     const image = memoryImage(instance);
@@ -75,7 +101,15 @@ export async function runMemoryBench(memoryMiB: number): Promise<MemoryBenchResu
     const seconds = (Date.now() - started) / 1000;
     clearInterval(sampler);
     peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
-    return { imageBytes: image.size, seconds, referenceSeconds, peakRssBytes, baselineRssBytes, artifact: records[0], gaps: sent.gaps.length + (checked?.gaps.length ?? 0) };
+    return {
+      imageBytes: image.size,
+      seconds,
+      referenceSeconds,
+      peakRssBytes,
+      baselineRssBytes,
+      artifact: records[0],
+      gaps: sent.gaps.length + (checked?.gaps.length ?? 0),
+    };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -85,10 +119,18 @@ async function main(): Promise<void> {
   const mib = Number(process.env.CUSTODY_BENCH_MEMORY_MIB ?? 3072);
   const result = await runMemoryBench(mib);
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-  console.log(`memory image           ${mb(result.imageBytes)} MiB (${result.artifact ? 'verified' : `NOT verified, ${result.gaps} gap(s)`})`);
-  console.log(`capture + upload       ${result.seconds.toFixed(2)} s  (${mb(result.imageBytes / result.seconds)} MiB/s)`);
-  console.log(`reference (hash only)  ${result.referenceSeconds.toFixed(2)} s  → ratio ${(result.seconds / result.referenceSeconds).toFixed(2)}×`);
-  console.log(`orchestrator RSS       baseline ${mb(result.baselineRssBytes)} MiB, peak ${mb(result.peakRssBytes)} MiB (+${mb(result.peakRssBytes - result.baselineRssBytes)} MiB)`);
+  console.log(
+    `memory image           ${mb(result.imageBytes)} MiB (${result.artifact ? 'verified' : `NOT verified, ${result.gaps} gap(s)`})`,
+  );
+  console.log(
+    `capture + upload       ${result.seconds.toFixed(2)} s  (${mb(result.imageBytes / result.seconds)} MiB/s)`,
+  );
+  console.log(
+    `reference (hash only)  ${result.referenceSeconds.toFixed(2)} s  → ratio ${(result.seconds / result.referenceSeconds).toFixed(2)}×`,
+  );
+  console.log(
+    `orchestrator RSS       baseline ${mb(result.baselineRssBytes)} MiB, peak ${mb(result.peakRssBytes)} MiB (+${mb(result.peakRssBytes - result.baselineRssBytes)} MiB)`,
+  );
 }
 
 if (require.main === module) void main();

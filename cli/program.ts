@@ -44,9 +44,59 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .option('--json', 'print the verification report as JSON')
     .option('--region <region>', 'AWS region of the bucket (for s3:// locations)')
     .option('--profile <profile>', 'AWS profile to read the bucket with (for s3:// locations)')
-    .action(async (location: string, options: { json?: boolean; region?: string; profile?: string }) => {
+    .option('--public-key <file>', 'PEM public key you trust: pins the signing key (otherwise KMS is asked for s3:// cases)')
+    .action(async (location: string, options: { json?: boolean; region?: string; profile?: string; publicKey?: string }) => {
       const { verifyCommand } = await import('./commands/verify');
       code = await verifyCommand(location, options, io);
+    });
+
+  program
+    .command('start')
+    .description('start a case in the deployed state machine (real AWS: needs --profile or --yes-use-default-credentials)')
+    .option('--instance <id>', 'instance to collect from')
+    .option('--account <id>', "the instance's account")
+    .option('--region <region>', "the instance's region (default: the orchestrator's)")
+    .option('--event <file>', 'start from a GuardDuty or Security Hub event instead ("-" for standard input)')
+    .option('--dry-run', 'rehearse: check every change without making it (recommended first run)')
+    .option('--reason <text>', 'ticket or note recorded with the case')
+    .option('--requested-by <who>', 'who asked for the collection')
+    .option('--case-id <uuid>', 'resume or name the case')
+    .option('--wait', 'follow the case until it ends, phase by phase')
+    .option('--profile <profile>', 'AWS profile to act with')
+    .option('--config <file>', 'Custody configuration file')
+    .option('--state-machine-arn <arn>', 'the deployed collect-evidence state machine')
+    .option('--yes-use-default-credentials', 'act with the default credential chain instead of a named profile')
+    .action(async (options: Record<string, unknown>) => {
+      const { startCommand } = await import('./commands/start');
+      code = await startCommand(options as Parameters<typeof startCommand>[0], io);
+    });
+
+  program
+    .command('status')
+    .description('show where a case is: phase reached, failures, outcome')
+    .argument('<case>', 'case id or execution ARN')
+    .option('--profile <profile>', 'AWS profile')
+    .option('--config <file>', 'Custody configuration file')
+    .option('--region <region>', "the orchestrator's region")
+    .option('--state-machine-arn <arn>', 'the deployed collect-evidence state machine')
+    .action(async (id: string, options: Record<string, unknown>) => {
+      const { statusCommand } = await import('./commands/status');
+      code = await statusCommand(id, options as Parameters<typeof statusCommand>[1], io);
+    });
+
+  program
+    .command('cases')
+    .description('list recent cases')
+    .option('--limit <n>', 'how many', '20')
+    .option('--status <status>', 'only cases with this execution status')
+    .option('--json', 'JSON output')
+    .option('--profile <profile>', 'AWS profile')
+    .option('--config <file>', 'Custody configuration file')
+    .option('--region <region>', "the orchestrator's region")
+    .option('--state-machine-arn <arn>', 'the deployed collect-evidence state machine')
+    .action(async (options: Record<string, unknown>) => {
+      const { casesCommand } = await import('./commands/cases');
+      code = await casesCommand(options as Parameters<typeof casesCommand>[0], io);
     });
 
   try {

@@ -12,7 +12,15 @@ const Window = {
 };
 
 export const GeneratedLogSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('vpc-flow'), ...Window, logGroup: z.string(), networkInterfaceId: z.string(), localIp: z.string() }).strict(),
+  z
+    .object({
+      kind: z.literal('vpc-flow'),
+      ...Window,
+      logGroup: z.string(),
+      networkInterfaceId: z.string(),
+      localIp: z.string(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('dns'),
@@ -78,14 +86,27 @@ export function* generateFlowLines(spec: Spec<'vpc-flow'>): Generator<LogEventLi
     const packets = 1 + Math.floor(random() * 40);
     const bytes = packets * (60 + Math.floor(random() * 1400));
     let fields: string;
-    if (kind < 0.6) fields = `10.20.1.${10 + Math.floor(random() * 40)} ${spec.localIp} ${port} 80 6 ${packets} ${bytes} ${start} ${end} ACCEPT`;
-    else if (kind < 0.9) fields = `${spec.localIp} ${pick(random, ['10.20.1.10', '10.20.1.11', '10.20.1.12'])} ${port} 443 6 ${packets} ${bytes} ${start} ${end} ACCEPT`;
-    else fields = `198.18.${Math.floor(random() * 255)}.${Math.floor(random() * 255)} ${spec.localIp} ${port} ${pick(random, [23, 3389, 445, 8080])} 6 1 44 ${start} ${end} REJECT`;
-    yield { timestamp: start * 1000, message: `2 ${spec.accountId} ${spec.networkInterfaceId} ${fields} OK`, logStreamName: `${spec.networkInterfaceId}-all` };
+    if (kind < 0.6)
+      fields = `10.20.1.${10 + Math.floor(random() * 40)} ${spec.localIp} ${port} 80 6 ${packets} ${bytes} ${start} ${end} ACCEPT`;
+    else if (kind < 0.9)
+      fields = `${spec.localIp} ${pick(random, ['10.20.1.10', '10.20.1.11', '10.20.1.12'])} ${port} 443 6 ${packets} ${bytes} ${start} ${end} ACCEPT`;
+    else
+      fields = `198.18.${Math.floor(random() * 255)}.${Math.floor(random() * 255)} ${spec.localIp} ${port} ${pick(random, [23, 3389, 445, 8080])} 6 1 44 ${start} ${end} REJECT`;
+    yield {
+      timestamp: start * 1000,
+      message: `2 ${spec.accountId} ${spec.networkInterfaceId} ${fields} OK`,
+      logStreamName: `${spec.networkInterfaceId}-all`,
+    };
   }
 }
 
-const BENIGN_NAMES = ['ssm.eu-west-1.amazonaws.com.', 'ec2messages.eu-west-1.amazonaws.com.', 's3.eu-west-1.amazonaws.com.', 'api.partner.example.', 'packages.example.'];
+const BENIGN_NAMES = [
+  'ssm.eu-west-1.amazonaws.com.',
+  'ec2messages.eu-west-1.amazonaws.com.',
+  's3.eu-west-1.amazonaws.com.',
+  'api.partner.example.',
+  'packages.example.',
+];
 
 /** Route 53 Resolver query-log records (JSON, version 1.100000) for one instance. */
 export function* generateDnsLines(spec: Spec<'dns'>): Generator<LogEventLine> {
@@ -144,7 +165,16 @@ function cloudTrailRecord(
       arn: `arn:aws:sts::${spec.accountId}:assumed-role/${spec.roleName}/${spec.sessionName}`,
       accountId: spec.accountId,
       accessKeyId: 'ASIAEXAMPLEINSTANCE1',
-      sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEROLEID', arn: roleArn, accountId: spec.accountId, userName: spec.roleName }, ec2RoleDelivery: '2.0' },
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAEXAMPLEROLEID',
+          arn: roleArn,
+          accountId: spec.accountId,
+          userName: spec.roleName,
+        },
+        ec2RoleDelivery: '2.0',
+      },
     },
     eventTime: new Date(Math.floor(call.at / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
     eventSource: call.eventSource,
@@ -161,35 +191,42 @@ function cloudTrailRecord(
     managementEvent: true,
     recipientAccountId: spec.accountId,
     eventCategory: 'Management',
-    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${call.eventSource.split('.')[0]}.${spec.region}.amazonaws.com` },
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: `${call.eventSource.split('.')[0]}.${spec.region}.amazonaws.com`,
+    },
   };
 }
 
-/** What a region's generated specs expand to; built once per region state and kept beside it. */
-export interface GeneratedLogs {
-  readonly logGroups: ReadonlyMap<string, readonly LogEventLine[]>;
-  readonly cloudTrailEvents: readonly Record<string, unknown>[];
+const expandedGroups = new WeakMap<RegionState, ReadonlyMap<string, readonly LogEventLine[]>>();
+const expandedTrail = new WeakMap<RegionState, readonly Record<string, unknown>[]>();
+
+/** A region's generated CloudWatch Logs events per log group, in time order; built once per region state and kept beside it. */
+export function generatedLogGroupsOf(state: RegionState): ReadonlyMap<string, readonly LogEventLine[]> {
+  const cached = expandedGroups.get(state);
+  if (cached) return cached;
+  const groups = new Map<string, LogEventLine[]>();
+  for (const spec of state.generatedLogs ?? []) {
+    if (spec.kind === 'cloudtrail') continue;
+    const lines = groups.get(spec.logGroup) ?? [];
+    for (const line of spec.kind === 'vpc-flow' ? generateFlowLines(spec) : generateDnsLines(spec)) lines.push(line);
+    groups.set(spec.logGroup, lines);
+  }
+  for (const lines of groups.values()) lines.sort((a, b) => a.timestamp - b.timestamp);
+  expandedGroups.set(state, groups);
+  return groups;
 }
 
-const expanded = new WeakMap<RegionState, GeneratedLogs>();
-
-/** The generated part of a region's logs (hand-written events stay in the scenario and are merged by the handlers). */
-export function generatedLogsOf(state: RegionState): GeneratedLogs {
-  const cached = expanded.get(state);
+/** A region's generated CloudTrail records (hand-written ones stay in the scenario and are merged by the handler). */
+export function generatedCloudTrailOf(state: RegionState): readonly Record<string, unknown>[] {
+  const cached = expandedTrail.get(state);
   if (cached) return cached;
-  const logGroups = new Map<string, LogEventLine[]>();
-  const cloudTrailEvents: Record<string, unknown>[] = [];
+  const records: Record<string, unknown>[] = [];
   for (const spec of state.generatedLogs ?? []) {
-    if (spec.kind === 'cloudtrail') {
-      for (const event of generateCloudTrailEvents(spec)) cloudTrailEvents.push(event);
-      continue;
-    }
-    const lines = logGroups.get(spec.logGroup) ?? [];
-    for (const line of spec.kind === 'vpc-flow' ? generateFlowLines(spec) : generateDnsLines(spec)) lines.push(line);
-    logGroups.set(spec.logGroup, lines);
+    if (spec.kind !== 'cloudtrail') continue;
+    for (const record of generateCloudTrailEvents(spec)) records.push(record);
   }
-  for (const lines of logGroups.values()) lines.sort((a, b) => a.timestamp - b.timestamp);
-  const result = { logGroups, cloudTrailEvents };
-  expanded.set(state, result);
-  return result;
+  expandedTrail.set(state, records);
+  return records;
 }

@@ -36,28 +36,42 @@ function accessDenied(message: string): Error {
 export function verifyPresignedUrl(sandbox: Sandbox, method: string, url: string, now = new Date()): PresignedGrant {
   const parsed = new URL(url);
   const host = HOST.exec(parsed.hostname);
-  if (parsed.protocol !== 'https:' || !host) throw awsError('InvalidRequest', `not a virtual-hosted S3 URL: ${parsed.hostname}`);
+  if (parsed.protocol !== 'https:' || !host)
+    throw awsError('InvalidRequest', `not a virtual-hosted S3 URL: ${parsed.hostname}`);
   const pairs = parsed.search
     .slice(1)
     .split('&')
     .filter(Boolean)
     .map((pair) => pair.split('=').map((part) => decodeURIComponent(part.replace(/\+/g, '%20'))) as [string, string?]);
   const query = new Map(pairs.map(([name, value]) => [name, value ?? '']));
-  const required = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
+  const required = [
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Signature',
+  ];
   for (const name of required) if (!query.has(name)) throw accessDenied(`Query-string authentication requires ${name}`);
   if (query.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') throw accessDenied('unsupported X-Amz-Algorithm');
   const [accessKeyId, day, region, service, terminator] = (query.get('X-Amz-Credential') as string).split('/');
-  if (service !== 's3' || terminator !== 'aws4_request' || region !== host[2]) throw accessDenied('The credential scope is malformed');
+  if (service !== 's3' || terminator !== 'aws4_request' || region !== host[2])
+    throw accessDenied('The credential scope is malformed');
   const session = sandbox.secretFor(accessKeyId);
   const caller = sandbox.callerFor(accessKeyId);
-  if (!session || !caller) throw awsError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { httpStatusCode: 403 });
+  if (!session || !caller)
+    throw awsError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
+      httpStatusCode: 403,
+    });
   const amzDate = query.get('X-Amz-Date') as string;
   const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
   const expires = Number(query.get('X-Amz-Expires'));
-  if (!amzDate.startsWith(day) || Number.isNaN(signedAt)) throw accessDenied('X-Amz-Date does not match the credential scope');
+  if (!amzDate.startsWith(day) || Number.isNaN(signedAt))
+    throw accessDenied('X-Amz-Date does not match the credential scope');
   if (!(expires >= 1 && expires <= 604_800)) throw accessDenied('X-Amz-Expires must be between 1 second and 7 days');
   if (now.getTime() > signedAt + expires * 1000) throw accessDenied('Request has expired');
-  if (now.getTime() > session.expiration.getTime()) throw awsError('ExpiredToken', 'The provided token has expired.', { httpStatusCode: 400 });
+  if (now.getTime() > session.expiration.getTime())
+    throw awsError('ExpiredToken', 'The provided token has expired.', { httpStatusCode: 400 });
   const signedHeaders = query.get('X-Amz-SignedHeaders') as string;
   if (signedHeaders !== 'host') throw accessDenied('the sandbox agent sends only the host header signed');
   const canonicalQuery = [...query.entries()]
@@ -66,14 +80,30 @@ export function verifyPresignedUrl(sandbox: Sandbox, method: string, url: string
     .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1))
     .map(([name, value]) => `${name}=${value}`)
     .join('&');
-  const canonicalRequest = [method, parsed.pathname, canonicalQuery, `host:${parsed.hostname}\n`, signedHeaders, 'UNSIGNED-PAYLOAD'].join('\n');
+  const canonicalRequest = [
+    method,
+    parsed.pathname,
+    canonicalQuery,
+    `host:${parsed.hostname}\n`,
+    signedHeaders,
+    'UNSIGNED-PAYLOAD',
+  ].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${session.secretAccessKey}`, day), region), 's3'), 'aws4_request');
   const expected = hmac(signingKey, stringToSign);
   const given = Buffer.from(query.get('X-Amz-Signature') as string, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw awsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', { httpStatusCode: 403 });
+    throw awsError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided.',
+      { httpStatusCode: 403 },
+    );
   }
   const params: Record<string, string> = {};
   for (const [name, value] of query) if (!name.startsWith('X-Amz-')) params[name] = value;

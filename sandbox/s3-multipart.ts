@@ -1,8 +1,9 @@
 // Multipart uploads in the sandbox S3: parts on disk, per-part checksums, composite or full-object checksums on completion.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open, rename, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32Base64, crc32Combine } from '../tasks/lib/evidence-checksums';
 import { awsError } from './errors';
 import type { ChecksumAlgorithm, ChecksumType, StoredChecksum } from './s3-checksums';
 import { compositeChecksum, newDigest } from './s3-checksums';
@@ -21,7 +22,17 @@ export interface Upload {
   readonly lock?: ObjectLock;
   readonly sse: VersionMeta['sse'];
   readonly contentType?: string;
-  readonly parts: Map<number, PartMeta & { readonly path: string }>;
+  readonly parts: Map<number, StoredPart>;
+  /** Sizes of parts received or being received, so a part with a Content-Length can be written in place. */
+  readonly declared: Map<number, number>;
+  /** The file the object is assembled in: parts land at their offsets as they arrive (no copy on completion). */
+  readonly assembled: string;
+}
+
+/** A received part and where its bytes are: in the assembled file at its offset, or in a file of its own. */
+export interface StoredPart extends PartMeta {
+  readonly file: string;
+  readonly offset: number;
 }
 
 export interface CreateUploadOptions {
@@ -58,8 +69,9 @@ export function createUpload(store: S3Store, bucketName: string, key: string, op
   if ((options.algorithm === 'SHA256' && type === 'FULL_OBJECT') || (options.algorithm === 'CRC64NVME' && type === 'COMPOSITE')) {
     throw awsError('InvalidRequest', `The ${type} checksum type cannot be used with the ${options.algorithm.toLowerCase()} checksum algorithm.`);
   }
+  const uploadId = randomBytes(32).toString('base64url');
   const upload: Upload = {
-    uploadId: randomBytes(32).toString('base64url'),
+    uploadId,
     bucket: bucket.name,
     key,
     initiated: new Date().toISOString(),
@@ -69,8 +81,11 @@ export function createUpload(store: S3Store, bucketName: string, key: string, op
     sse: store.resolveSse(bucket, options.kmsKeyId),
     contentType: options.contentType,
     parts: new Map(),
+    declared: new Map(),
+    assembled: metaDir(store.root, bucket.name, 'uploads', uploadId, 'object'),
   };
   mkdirSync(metaDir(store.root, bucket.name, 'uploads', upload.uploadId), { recursive: true });
+  writeFileSync(upload.assembled, '');
   uploads(store).set(upload.uploadId, upload);
   return upload;
 }
@@ -91,12 +106,42 @@ export async function uploadPart(store: S3Store, upload: Upload, partNumber: num
     throw awsError('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${upload.algorithm.toLowerCase()}, actual checksum Type: ${options.checksum.algorithm.toLowerCase()}`);
   }
   const algorithm = upload.algorithm ?? options.checksum?.algorithm ?? 'CRC32';
-  const received = await store.receive(upload.bucket, body, algorithm, options);
-  const path = join(metaDir(store.root, upload.bucket, 'uploads', upload.uploadId), String(partNumber));
-  await rename(received.path, path);
-  const part = { partNumber, size: received.size, etag: `"${randomBytes(16).toString('hex')}"`, checksum: upload.algorithm ? received.checksum.value : undefined, path };
+  const offset = inPlaceOffset(upload, partNumber, options.contentLength);
+  const separate = join(metaDir(store.root, upload.bucket, 'uploads', upload.uploadId), `part-${partNumber}-${randomBytes(4).toString('hex')}`);
+  let received;
+  try {
+    received = await store.receive(upload.bucket, body, algorithm, options, offset === undefined ? undefined : { path: upload.assembled, offset });
+  } catch (error) {
+    if (offset !== undefined) upload.declared.delete(partNumber);
+    throw error;
+  }
+  if (offset === undefined) await rename(received.path, separate);
+  const part: StoredPart = {
+    partNumber,
+    size: received.size,
+    etag: `"${randomBytes(16).toString('hex')}"`,
+    checksum: upload.algorithm ? received.checksum.value : undefined,
+    file: offset === undefined ? separate : upload.assembled,
+    offset: offset ?? 0,
+  };
   upload.parts.set(partNumber, part);
   return part;
+}
+
+/**
+ * Where a part goes in the assembled file: after every earlier part, when all their sizes are known (each arrived with a
+ * Content-Length, as the evidence writer's parts do). Otherwise (unknown size, a part sent again) it gets a file of its own.
+ */
+function inPlaceOffset(upload: Upload, partNumber: number, contentLength: number | undefined): number | undefined {
+  if (contentLength === undefined || upload.declared.has(partNumber) || upload.parts.has(partNumber)) return undefined;
+  let offset = 0;
+  for (let earlier = 1; earlier < partNumber; earlier += 1) {
+    const size = upload.declared.get(earlier);
+    if (size === undefined) return undefined;
+    offset += size;
+  }
+  upload.declared.set(partNumber, contentLength);
+  return offset;
 }
 
 /** CompleteMultipartUpload, with S3's checks: ascending parts, ETags, 5 MiB minimum except the last, stated checksums. */
@@ -111,7 +156,7 @@ export async function completeUpload(store: S3Store, upload: Upload, options: Co
     const { path, full } = await concatenate(store, upload, parts);
     const checksum = await objectChecksum(upload, parts, full);
     if (options.checksum && checksum && options.checksum !== checksum.value) {
-      rmSync(path, { force: true });
+      if (path !== upload.assembled) rmSync(path, { force: true });
       throw awsError('BadDigest', `The ${upload.algorithm} you specified did not match the calculated checksum.`);
     }
     const bucket = store.bucket(upload.bucket);
@@ -136,9 +181,9 @@ export function abortUpload(store: S3Store, upload: Upload): void {
   rmSync(metaDir(store.root, upload.bucket, 'uploads', upload.uploadId), { recursive: true, force: true });
 }
 
-function checkParts(upload: Upload, options: CompleteOptions): Array<PartMeta & { path: string }> {
+function checkParts(upload: Upload, options: CompleteOptions): StoredPart[] {
   if (options.parts.length === 0) throw awsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
-  const parts: Array<PartMeta & { path: string }> = [];
+  const parts: StoredPart[] = [];
   let previous = 0;
   for (const listed of options.parts) {
     const number = listed.PartNumber ?? 0;
@@ -156,16 +201,31 @@ function checkParts(upload: Upload, options: CompleteOptions): Array<PartMeta & 
   return parts;
 }
 
-/** Joins the parts into one file, computing a full-object CRC on the way when the upload uses one. */
-async function concatenate(store: S3Store, upload: Upload, parts: ReadonlyArray<{ path: string }>): Promise<{ path: string; full?: string }> {
+/**
+ * The object's file: the assembled file itself when the listed parts lie in it back to back from offset 0 (truncated to
+ * their end), else a new file copied together from wherever each part is. A full-object CRC64NVME is computed on the way.
+ */
+async function concatenate(store: S3Store, upload: Upload, parts: readonly StoredPart[]): Promise<{ path: string; full?: string }> {
+  const needsRead = upload.algorithm === 'CRC64NVME';
+  let end = 0;
+  const inPlace = parts.every((part) => {
+    const fits = part.file === upload.assembled && part.offset === end;
+    end += part.size;
+    return fits;
+  });
+  if (inPlace && !needsRead) {
+    await truncate(upload.assembled, end);
+    return { path: upload.assembled };
+  }
   const dir = metaDir(store.root, upload.bucket, 'tmp');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, randomBytes(12).toString('hex'));
-  const digest = upload.algorithm && upload.checksumType === 'FULL_OBJECT' ? newDigest(upload.algorithm) : undefined;
+  const digest = needsRead ? newDigest('CRC64NVME') : undefined;
   const file = await open(path, 'w');
   try {
     for (const part of parts) {
-      for await (const chunk of createReadStream(part.path, { highWaterMark: 1024 * 1024 })) {
+      if (part.size === 0) continue;
+      for await (const chunk of createReadStream(part.file, { start: part.offset, end: part.offset + part.size - 1, highWaterMark: 1024 * 1024 })) {
         digest?.update(chunk as Buffer);
         await file.write(chunk as Buffer);
       }
@@ -176,9 +236,17 @@ async function concatenate(store: S3Store, upload: Upload, parts: ReadonlyArray<
   return { path, full: digest ? (await digest.digest()).toString('base64') : undefined };
 }
 
-async function objectChecksum(upload: Upload, parts: ReadonlyArray<PartMeta>, full: string | undefined): Promise<StoredChecksum | undefined> {
+async function objectChecksum(upload: Upload, parts: readonly PartMeta[], full: string | undefined): Promise<StoredChecksum | undefined> {
   if (!upload.algorithm) return undefined;
   if (full !== undefined) return { algorithm: upload.algorithm, value: full, type: 'FULL_OBJECT' };
+  if (upload.checksumType === 'FULL_OBJECT') {
+    // A full-object CRC32 follows from the part CRCs (crc32_combine), with no second read of the bytes.
+    const crc = parts.reduce((acc, part, index) => {
+      const partCrc = Buffer.from(part.checksum ?? '', 'base64').readUInt32BE(0);
+      return index === 0 ? partCrc : crc32Combine(acc, partCrc, part.size);
+    }, 0);
+    return { algorithm: upload.algorithm, value: crc32Base64(crc), type: 'FULL_OBJECT' };
+  }
   const value = await compositeChecksum(upload.algorithm, parts.map((part) => part.checksum ?? ''));
   return { algorithm: upload.algorithm, value, type: 'COMPOSITE' };
 }

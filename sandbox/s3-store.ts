@@ -116,32 +116,36 @@ export class S3Store {
     return () => this.reserved.delete(id);
   }
 
-  /** Streams a body to a temporary file, computing and verifying checksums on the way; memory stays bounded. */
-  public async receive(bucket: string, body: BodyInput, algorithm: ChecksumAlgorithm, options: PutObjectOptions = {}): Promise<ReceivedBody> {
+  /**
+   * Streams a body to disk, computing and verifying checksums on the way; memory stays bounded. Without `target` the bytes
+   * go to a new temporary file; with it they are written into that file at `offset` (a multipart part in place).
+   */
+  public async receive(bucket: string, body: BodyInput, algorithm: ChecksumAlgorithm, options: PutObjectOptions = {}, target?: { path: string; offset: number }): Promise<ReceivedBody> {
     const dir = metaDir(this.root, bucket, 'tmp');
     mkdirSync(dir, { recursive: true });
-    const path = join(dir, randomBytes(12).toString('hex'));
+    const path = target?.path ?? join(dir, randomBytes(12).toString('hex'));
     const digest = newDigest(algorithm);
     const md5: Digest | undefined = options.contentMD5 ? newDigest('MD5') : undefined;
-    const file = await open(path, 'w');
+    const file = await open(path, target ? 'r+' : 'w');
+    const discard = () => (target ? undefined : rmSync(path, { force: true }));
     let size = 0;
     try {
       for await (const chunk of toChunks(body)) {
         digest.update(chunk);
         md5?.update(chunk);
+        await file.write(chunk, 0, chunk.length, target ? target.offset + size : null);
         size += chunk.length;
-        await file.write(chunk);
       }
     } catch (error) {
       await file.close();
-      rmSync(path, { force: true });
+      discard();
       throw error;
     }
     await file.close();
     const value = (await digest.digest()).toString('base64');
-    const fail = (name: string, message: string, status = 400): never => {
-      rmSync(path, { force: true });
-      throw awsError(name, message, { httpStatusCode: status });
+    const fail = (name: string, message: string): never => {
+      discard();
+      throw awsError(name, message, { httpStatusCode: 400 });
     };
     if (options.contentLength !== undefined && options.contentLength !== size) {
       fail('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');

@@ -186,6 +186,8 @@ export class Sandbox {
     }
     const handler = SERVICES[service]?.[operation];
     if (!handler) throw unsupported(service, operation);
+    const lazyRegion = (): RegionState => this.regionState(caller.accountId, region);
+    // The region's state is created only when a handler looks at it, so reads leave an untouched account byte-identical.
     const context: CallContext = {
       sandbox: this,
       caller,
@@ -193,7 +195,9 @@ export class Sandbox {
       service,
       operation,
       account,
-      regionState: this.regionState(caller.accountId, region),
+      get regionState() {
+        return lazyRegion();
+      },
     };
     return (handler as (ctx: CallContext, input: unknown) => unknown)(context, input);
   }

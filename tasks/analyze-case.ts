@@ -14,7 +14,7 @@ import { analyzeRegion } from './lib/logs/analysis';
 import type { CustodyEntryLike } from './lib/logs/timeline';
 import type { TaskDeps } from './lib/task';
 
-export const AnalyzeCaseInputSchema = z.object({ case: CaseSchema }).passthrough();
+export const AnalyzeCaseInputSchema = z.object({ case: CaseSchema }).strict();
 export type AnalyzeCaseInput = z.infer<typeof AnalyzeCaseInputSchema>;
 
 export interface AnalyzeCaseOutput {
@@ -39,7 +39,9 @@ export function s3EvidenceReader(s3: S3Client, bucket: string, caseId: string): 
       const entries: Array<{ entry: CustodyEntryLike; key: string }> = [];
       let token: string | undefined;
       do {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: custodyPrefix(caseId), ContinuationToken: token }));
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: custodyPrefix(caseId), ContinuationToken: token }),
+        );
         for (const object of page.Contents ?? []) {
           if (!object.Key || seqOfKey(object.Key) === undefined) continue;
           const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
@@ -54,19 +56,35 @@ export function s3EvidenceReader(s3: S3Client, bucket: string, caseId: string): 
 }
 
 /** One timeline and one set of correlations per region: evidence never leaves its region, so neither does its analysis. */
-export async function analyzeCase(input: AnalyzeCaseInput, deps: TaskDeps, options: AnalysisOptions = {}): Promise<AnalyzeCaseOutput> {
+export async function analyzeCase(
+  input: AnalyzeCaseInput,
+  deps: TaskDeps,
+  options: AnalysisOptions = {},
+): Promise<AnalyzeCaseOutput> {
   const caseData = input.case;
   const regions = [...new Set(caseData.targets.map((target) => target.region))];
   const results: Array<Omit<RegionAnalysis, 'gaps'>> = [];
   const gaps: Gap[] = [];
   for (const region of regions) {
-    const reader = s3EvidenceReader(deps.clients.forensics(region).s3(), forensicsFor(deps.config, region).evidenceBucket, caseData.caseId);
-    const { gaps: regionGaps, ...result } = await analyzeRegion(caseData, region, reader, deps.store(caseData.caseId, region), options);
+    const reader = s3EvidenceReader(
+      deps.clients.forensics(region).s3(),
+      forensicsFor(deps.config, region).evidenceBucket,
+      caseData.caseId,
+    );
+    const { gaps: regionGaps, ...result } = await analyzeRegion(
+      caseData,
+      region,
+      reader,
+      deps.store(caseData.caseId, region),
+      options,
+    );
     results.push(result);
     gaps.push(...regionGaps);
   }
   return { regions: results, gaps };
 }
 
-export const analyzeCaseTask = defineTask('AnalyzeCase', AnalyzeCaseInputSchema, (input, deps) => analyzeCase(input, deps));
+export const analyzeCaseTask = defineTask('AnalyzeCase', AnalyzeCaseInputSchema, (input, deps) =>
+  analyzeCase(input, deps),
+);
 export const handler = lambdaHandler(analyzeCaseTask);

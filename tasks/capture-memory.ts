@@ -69,13 +69,19 @@ export async function captureMemory(input: CaptureMemoryInput, deps: TaskDeps): 
   const estimate = memoryPlan(input.instance.memoryMiB);
   const none = { done: true, estimate, plan: [] as DryRunVerdict[], gaps: [] as Gap[] };
   if (!input.case.options.memory) return none;
-  const gap = (reason: string, error?: string): CaptureMemoryOutput => ({ ...none, gaps: [{ target: targetLabel(target), step: STEP, reason, ...(error ? { error } : {}) }] });
+  const gap = (reason: string, error?: string): CaptureMemoryOutput => ({
+    ...none,
+    gaps: [{ target: targetLabel(target), step: STEP, reason, ...(error ? { error } : {}) }],
+  });
   const ssm = deps.clients.member(target.accountId, target.region).ssm();
   const agent = await agentStatus(ssm, target.instanceId);
   if (!agent.online) return { ...none, gaps: [agentGap(target, STEP, agent)] };
   const platform = agent.platform ?? input.instance.platform;
   const tool = input.tools[platform];
-  if (!tool) return gap(`no capture tool is pinned for ${platform}: stage one in the evidence bucket and pass its SHA-256 (docs/disk-and-memory.md)`);
+  if (!tool)
+    return gap(
+      `no capture tool is pinned for ${platform}: stage one in the evidence bucket and pass its SHA-256 (docs/disk-and-memory.md)`,
+    );
   const documentName = platform === 'windows' ? 'Custody-WindowsMemoryCapture' : 'Custody-LinuxMemoryCapture';
   if (input.case.mode === 'dry-run') {
     const action = `ssm:SendCommand ${documentName} (${estimate.memoryMiB} MiB in up to ${estimate.urls} parts of ${estimate.partSizeBytes / MIB} MiB)`;
@@ -87,7 +93,13 @@ export async function captureMemory(input: CaptureMemoryInput, deps: TaskDeps): 
   const key = `${target.accountId}/${target.instanceId}/memory/${name}`;
   const bucket = destination.evidenceBucket;
   const expiresIn = input.urlExpirySeconds ?? Math.min(3600, estimate.executionTimeoutSeconds);
-  const uploadId = await startUpload(s3, bucket, objectKey(input.case, key), destination.evidenceKeyArn, 'application/octet-stream');
+  const uploadId = await startUpload(
+    s3,
+    bucket,
+    objectKey(input.case, key),
+    destination.evidenceKeyArn,
+    'application/octet-stream',
+  );
   const sentAt = deps.now();
   try {
     const toolUrl = await presignUrl(s3, { method: 'GET', bucket, key: tool.key }, Math.min(expiresIn, 900));
@@ -120,11 +132,21 @@ export async function captureMemory(input: CaptureMemoryInput, deps: TaskDeps): 
     await deps.store(input.case.caseId, target.region).record({
       action: 'command.sent',
       target: target.instanceId,
-      details: { commandId: command.commandId, documentName, tool: command.tool, uploadKey: key, parts: estimate.urls, partSizeBytes: estimate.partSizeBytes, urlExpirySeconds: expiresIn },
+      details: {
+        commandId: command.commandId,
+        documentName,
+        tool: command.tool,
+        uploadKey: key,
+        parts: estimate.urls,
+        partSizeBytes: estimate.partSizeBytes,
+        urlExpirySeconds: expiresIn,
+      },
     });
     return { ...none, done: false, command };
   } catch (error) {
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: objectKey(input.case, key), UploadId: uploadId }));
+    await s3.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: objectKey(input.case, key), UploadId: uploadId }),
+    );
     if (isTransient(error)) throw error;
     return gap('the memory capture command could not be sent', errorMessage(error));
   }

@@ -1,7 +1,12 @@
 // CheckCommand: the describe half of the SSM Wait loop; on completion it verifies each upload against the bucket and records it.
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+} from '@aws-sdk/client-s3';
 import type { GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { CancelCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
@@ -42,7 +47,9 @@ export async function checkCommand(input: CheckCommandInput, deps: TaskDeps): Pr
   const ssm = deps.clients.member(target.accountId, target.region).ssm();
   let invocation: GetCommandInvocationCommandOutput | undefined;
   try {
-    invocation = await ssm.send(new GetCommandInvocationCommand({ CommandId: command.commandId, InstanceId: target.instanceId }));
+    invocation = await ssm.send(
+      new GetCommandInvocationCommand({ CommandId: command.commandId, InstanceId: target.instanceId }),
+    );
   } catch (error) {
     // Right after SendCommand the invocation may not exist yet (GetCommandInvocation API reference): keep waiting.
     if (errorName(error) !== 'InvocationDoesNotExist') throw error;
@@ -50,14 +57,36 @@ export async function checkCommand(input: CheckCommandInput, deps: TaskDeps): Pr
   const status = invocation?.Status ?? 'Pending';
   const expired = deps.now().getTime() > Date.parse(command.deadline);
   if (RUNNING.has(status) && !expired) return { done: false, command, status, artifacts: [], gaps: [] };
-  const ctx: Context = { input, deps, s3: deps.clients.forensics(target.region).s3(), bucket: forensicsFor(deps.config, target.region).evidenceBucket, gaps: [] };
+  const ctx: Context = {
+    input,
+    deps,
+    s3: deps.clients.forensics(target.region).s3(),
+    bucket: forensicsFor(deps.config, target.region).evidenceBucket,
+    gaps: [],
+  };
   if (RUNNING.has(status)) {
-    await ssm.send(new CancelCommandCommand({ CommandId: command.commandId, InstanceIds: [target.instanceId] })).catch(() => undefined);
-    ctx.gaps.push(gap(target, command, `the command did not finish before ${command.deadline} (still ${status}); it was cancelled`));
+    await ssm
+      .send(new CancelCommandCommand({ CommandId: command.commandId, InstanceIds: [target.instanceId] }))
+      .catch(() => undefined);
+    ctx.gaps.push(
+      gap(target, command, `the command did not finish before ${command.deadline} (still ${status}); it was cancelled`),
+    );
   } else if (status !== 'Success') {
-    const detail = invocation?.StatusDetails && invocation.StatusDetails !== status ? ` (${invocation.StatusDetails})` : '';
-    const output = `${invocation?.StandardOutputContent ?? ''}\n${invocation?.StandardErrorContent ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-    ctx.gaps.push(gap(target, command, `the command ended ${status}${detail} with exit code ${invocation?.ResponseCode ?? '?'}`, output.slice(0, 500)));
+    const detail =
+      invocation?.StatusDetails && invocation.StatusDetails !== status ? ` (${invocation.StatusDetails})` : '';
+    const output = `${invocation?.StandardOutputContent ?? ''}\n${invocation?.StandardErrorContent ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    ctx.gaps.push(
+      gap(
+        target,
+        command,
+        `the command ended ${status}${detail} with exit code ${invocation?.ResponseCode ?? '?'}`,
+        output.slice(0, 500),
+      ),
+    );
   }
   await keepOutput(ctx, invocation, status);
   const reports = parseReports(invocation?.StandardOutputContent ?? '');
@@ -70,13 +99,27 @@ export async function checkCommand(input: CheckCommandInput, deps: TaskDeps): Pr
 }
 
 function gap(target: Target, command: CommandRef, reason: string, error?: string): Gap {
-  return { target: targetLabel(target), step: command.step, reason: `${command.documentName}: ${reason}`, ...(error ? { error } : {}) };
+  return {
+    target: targetLabel(target),
+    step: command.step,
+    reason: `${command.documentName}: ${reason}`,
+    ...(error ? { error } : {}),
+  };
 }
 
 /** The command's own output is evidence too: what ran, what it printed, how it ended. */
-async function keepOutput(ctx: Context, invocation: GetCommandInvocationCommandOutput | undefined, status: string): Promise<void> {
+async function keepOutput(
+  ctx: Context,
+  invocation: GetCommandInvocationCommandOutput | undefined,
+  status: string,
+): Promise<void> {
   const { target, command } = ctx.input;
-  const header = [`command ${command.commandId}`, `document ${command.documentName}`, `status ${status} ${invocation?.StatusDetails ?? ''}`, `exit ${invocation?.ResponseCode ?? ''}`];
+  const header = [
+    `command ${command.commandId}`,
+    `document ${command.documentName}`,
+    `status ${status} ${invocation?.StatusDetails ?? ''}`,
+    `exit ${invocation?.ResponseCode ?? ''}`,
+  ];
   const body = `${header.join('\n')}\n--- stdout ---\n${invocation?.StandardOutputContent ?? ''}\n--- stderr ---\n${invocation?.StandardErrorContent ?? ''}\n`;
   await ctx.deps.store(ctx.input.case.caseId, target.region).putArtifact({
     key: `${target.accountId}/${target.instanceId}/${command.kind}/command-output.txt`,
@@ -95,12 +138,22 @@ export function compositeSha256(partSha256Base64: readonly string[]): string {
 }
 
 /** Completes an upload the instance fully reported and checks the bucket's checksum; anything else is aborted and accounted for. */
-async function settleUpload(ctx: Context, upload: PlannedUpload, report: UploadReport | undefined): Promise<ArtifactRecord | undefined> {
+async function settleUpload(
+  ctx: Context,
+  upload: PlannedUpload,
+  report: UploadReport | undefined,
+): Promise<ArtifactRecord | undefined> {
   const { input, deps } = ctx;
   const key = objectKey(input.case, upload.key);
   const parts = [...(report?.parts ?? [])].sort((a, b) => a.n - b.n);
-  const complete = report?.object !== undefined && parts.length === report.object.parts && parts.every((part, i) => part.n === i + 1);
-  if (!report?.object || !complete) return abandon(ctx, upload, `the instance did not report a complete upload of ${upload.name} (${parts.length} part(s) reported)`);
+  const complete =
+    report?.object !== undefined && parts.length === report.object.parts && parts.every((part, i) => part.n === i + 1);
+  if (!report?.object || !complete)
+    return abandon(
+      ctx,
+      upload,
+      `the instance did not report a complete upload of ${upload.name} (${parts.length} part(s) reported)`,
+    );
   try {
     const listed = await ctx.s3.send(new ListPartsCommand({ Bucket: ctx.bucket, Key: key, UploadId: upload.uploadId }));
     const etag = (n: number) => listed.Parts?.find((part) => part.PartNumber === n)?.ETag;
@@ -110,15 +163,35 @@ async function settleUpload(ctx: Context, upload: PlannedUpload, report: UploadR
         Key: key,
         UploadId: upload.uploadId,
         ChecksumType: 'COMPOSITE',
-        MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.n, ETag: etag(part.n), ChecksumSHA256: part.sha256 })) },
+        MultipartUpload: {
+          Parts: parts.map((part) => ({ PartNumber: part.n, ETag: etag(part.n), ChecksumSHA256: part.sha256 })),
+        },
       }),
     );
-    const head = await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key, VersionId: completed.VersionId, ChecksumMode: 'ENABLED' }));
+    const head = await ctx.s3.send(
+      new HeadObjectCommand({ Bucket: ctx.bucket, Key: key, VersionId: completed.VersionId, ChecksumMode: 'ENABLED' }),
+    );
     const expected = compositeSha256(parts.map((part) => part.sha256));
     const store = deps.store(input.case.caseId, input.target.region);
     if (head.ChecksumSHA256 !== expected || head.ContentLength !== report.object.bytes) {
-      await store.record({ action: 'artifact.checksum-mismatch', target: input.target.instanceId, details: { key: upload.key, bucketChecksumSHA256: head.ChecksumSHA256, expected, bucketBytes: head.ContentLength, reportedBytes: report.object.bytes } });
-      ctx.gaps.push(gap(input.target, input.command, `${upload.name} in the bucket does not match what the instance hashed; it is kept but not recorded as verified`));
+      await store.record({
+        action: 'artifact.checksum-mismatch',
+        target: input.target.instanceId,
+        details: {
+          key: upload.key,
+          bucketChecksumSHA256: head.ChecksumSHA256,
+          expected,
+          bucketBytes: head.ContentLength,
+          reportedBytes: report.object.bytes,
+        },
+      });
+      ctx.gaps.push(
+        gap(
+          input.target,
+          input.command,
+          `${upload.name} in the bucket does not match what the instance hashed; it is kept but not recorded as verified`,
+        ),
+      );
       return undefined;
     }
     const artifact: ArtifactRecord = {
@@ -133,7 +206,13 @@ async function settleUpload(ctx: Context, upload: PlannedUpload, report: UploadR
       action: 'artifact.acquired',
       target: input.target.instanceId,
       artifact,
-      details: { commandId: input.command.commandId, versionId: completed.VersionId, bucketChecksumSHA256: head.ChecksumSHA256, instanceSha256: report.object.sha256, toolSha256: input.command.tool?.sha256 },
+      details: {
+        commandId: input.command.commandId,
+        versionId: completed.VersionId,
+        bucketChecksumSHA256: head.ChecksumSHA256,
+        instanceSha256: report.object.sha256,
+        toolSha256: input.command.tool?.sha256,
+      },
     });
     return artifact;
   } catch (error) {
@@ -144,8 +223,22 @@ async function settleUpload(ctx: Context, upload: PlannedUpload, report: UploadR
 
 async function abandon(ctx: Context, upload: PlannedUpload, reason: string, error?: string): Promise<undefined> {
   const { input } = ctx;
-  await ctx.s3.send(new AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: objectKey(input.case, upload.key), UploadId: upload.uploadId })).catch(() => undefined);
-  await ctx.deps.store(input.case.caseId, input.target.region).record({ action: 'artifact.abandoned', target: input.target.instanceId, details: { key: upload.key, reason, ...(error ? { error } : {}) } });
+  await ctx.s3
+    .send(
+      new AbortMultipartUploadCommand({
+        Bucket: ctx.bucket,
+        Key: objectKey(input.case, upload.key),
+        UploadId: upload.uploadId,
+      }),
+    )
+    .catch(() => undefined);
+  await ctx.deps
+    .store(input.case.caseId, input.target.region)
+    .record({
+      action: 'artifact.abandoned',
+      target: input.target.instanceId,
+      details: { key: upload.key, reason, ...(error ? { error } : {}) },
+    });
   ctx.gaps.push(gap(input.target, input.command, reason, error));
   return undefined;
 }

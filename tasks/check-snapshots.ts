@@ -28,12 +28,15 @@ export interface CheckSnapshotsOutput {
 }
 
 export async function checkSnapshots(input: CheckSnapshotsInput, deps: TaskDeps): Promise<CheckSnapshotsOutput> {
-  const pendingIds = input.snapshots.filter((s) => s.state === 'pending' && s.snapshotId).map((s) => s.snapshotId as string);
+  const pendingIds = input.snapshots
+    .filter((s) => s.state === 'pending' && s.snapshotId)
+    .map((s) => s.snapshotId as string);
   const described = new Map<string, Snapshot>();
   if (pendingIds.length > 0) {
     const ec2 = deps.clients.member(input.target.accountId, input.target.region).ec2();
     const response = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: pendingIds }));
-    for (const snapshot of response.Snapshots ?? []) if (snapshot.SnapshotId) described.set(snapshot.SnapshotId, snapshot);
+    for (const snapshot of response.Snapshots ?? [])
+      if (snapshot.SnapshotId) described.set(snapshot.SnapshotId, snapshot);
   }
   const expired = deps.now().getTime() > Date.parse(input.deadline);
   const gaps: Gap[] = [];
@@ -41,7 +44,12 @@ export async function checkSnapshots(input: CheckSnapshotsInput, deps: TaskDeps)
     if (snapshot.state !== 'pending' || !snapshot.snapshotId) return snapshot;
     const next = advance(snapshot, described.get(snapshot.snapshotId), expired);
     if (next.state === 'failed') {
-      gaps.push({ target: targetLabel(input.target), step: 'CheckSnapshots', reason: `snapshot ${snapshot.snapshotId} of ${snapshot.volumeId} (${snapshot.deviceName}) did not complete`, error: next.error });
+      gaps.push({
+        target: targetLabel(input.target),
+        step: 'CheckSnapshots',
+        reason: `snapshot ${snapshot.snapshotId} of ${snapshot.volumeId} (${snapshot.deviceName}) did not complete`,
+        error: next.error,
+      });
     }
     return next;
   });
@@ -60,9 +68,16 @@ function advance(snapshot: VolumeSnapshot, described: Snapshot | undefined, expi
       completedAt: (described.CompletionTime ?? new Date()).toISOString(),
     };
   }
-  if (described?.State === 'error') return { ...snapshot, state: 'failed', error: described.StateMessage ?? 'the snapshot entered the error state' };
-  if (!described) return { ...snapshot, state: 'failed', error: 'the snapshot no longer exists (deleted while pending?)' };
-  if (expired) return { ...snapshot, state: 'failed', error: `timed out at ${described.Progress ?? '?'} progress; the snapshot may still finish in the source account` };
+  if (described?.State === 'error')
+    return { ...snapshot, state: 'failed', error: described.StateMessage ?? 'the snapshot entered the error state' };
+  if (!described)
+    return { ...snapshot, state: 'failed', error: 'the snapshot no longer exists (deleted while pending?)' };
+  if (expired)
+    return {
+      ...snapshot,
+      state: 'failed',
+      error: `timed out at ${described.Progress ?? '?'} progress; the snapshot may still finish in the source account`,
+    };
   return snapshot;
 }
 

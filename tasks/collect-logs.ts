@@ -13,7 +13,9 @@ import type { LogSourceName, LogSourcePlan, LogWindow } from './lib/logs/sources
 import { planSources } from './lib/logs/sources';
 import type { CaseStore, TaskDeps } from './lib/task';
 
-export const CollectLogsInputSchema = z.object({ case: CaseSchema, target: TargetSchema, instance: InstanceFactsSchema }).strict();
+export const CollectLogsInputSchema = z
+  .object({ case: CaseSchema, target: TargetSchema, instance: InstanceFactsSchema })
+  .strict();
 export type CollectLogsInput = z.infer<typeof CollectLogsInputSchema>;
 
 export interface CollectedLog {
@@ -53,7 +55,11 @@ export function logsPrefix(target: Target): string {
   return `${target.accountId}/${target.instanceId}/logs/`;
 }
 
-export async function collectLogs(input: CollectLogsInput, deps: TaskDeps, pacing?: { lookup?: PacingOptions; logs?: PacingOptions }): Promise<CollectLogsOutput> {
+export async function collectLogs(
+  input: CollectLogsInput,
+  deps: TaskDeps,
+  pacing?: { lookup?: PacingOptions; logs?: PacingOptions },
+): Promise<CollectLogsOutput> {
   const { case: caseData, target, instance } = input;
   const window = logWindow(caseData, deps.now());
   const summary = { target, window: { start: window.start.toISOString(), end: window.end.toISOString() } };
@@ -68,7 +74,9 @@ export async function collectLogs(input: CollectLogsInput, deps: TaskDeps, pacin
     pacing,
   });
   const label = targetLabel(target);
-  const gaps: Gap[] = plans.filter((plan) => plan.unavailable).map((plan) => ({ target: label, step: `logs.${plan.source}`, reason: plan.unavailable! }));
+  const gaps: Gap[] = plans
+    .filter((plan) => plan.unavailable)
+    .map((plan) => ({ target: label, step: `logs.${plan.source}`, reason: plan.unavailable! }));
   const available = plans.filter((plan) => !plan.unavailable);
   if (caseData.mode === 'dry-run') return { ...summary, logs: [], dryRun: await Promise.all(plans.map(probe)), gaps };
 
@@ -78,10 +86,20 @@ export async function collectLogs(input: CollectLogsInput, deps: TaskDeps, pacin
     try {
       logs.push(await collectSource(plan, target, store, window));
     } catch (error) {
-      gaps.push({ target: label, step: `logs.${plan.source}`, reason: `could not read ${plan.api}: ${errorMessage(error)}`, error: errorName(error) });
-      await store.record({ action: 'logs.queried', target: target.instanceId, details: { source: plan.source, api: plan.api, query: plan.query, error: errorName(error) } });
+      gaps.push({
+        target: label,
+        step: `logs.${plan.source}`,
+        reason: `could not read ${plan.api}: ${errorMessage(error)}`,
+        error: errorName(error),
+      });
+      await store.record({
+        action: 'logs.queried',
+        target: target.instanceId,
+        details: { source: plan.source, api: plan.api, query: plan.query, error: errorName(error) },
+      });
     }
-    for (const part of plan.partial) gaps.push({ target: label, step: `logs.${plan.source}`, reason: `partly collected: ${part}` });
+    for (const part of plan.partial)
+      gaps.push({ target: label, step: `logs.${plan.source}`, reason: `partly collected: ${part}` });
   }
   await writeQueryRecord(store, target, instance, window, logs, gaps);
   return { ...summary, logs, gaps };
@@ -91,7 +109,12 @@ export async function collectLogs(input: CollectLogsInput, deps: TaskDeps, pacin
  * Streams one source into its evidence object as pages arrive. The first page is read before the upload starts, so a denied or
  * missing source fails before anything is written.
  */
-async function collectSource(plan: LogSourcePlan, target: Target, store: CaseStore, window: LogWindow): Promise<CollectedLog> {
+async function collectSource(
+  plan: LogSourcePlan,
+  target: Target,
+  store: CaseStore,
+  window: LogWindow,
+): Promise<CollectedLog> {
   const iterator = plan.lines();
   const first = await iterator.next();
   let records = 0;
@@ -106,11 +129,24 @@ async function collectSource(plan: LogSourcePlan, target: Target, store: CaseSto
   }
   const key = `${logsPrefix(target)}${plan.file}`;
   const contentType = plan.file.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json';
-  const artifact = await store.putArtifact({ key, body: linesStream(counted()), contentType, source: plan.api, target: target.instanceId });
+  const artifact = await store.putArtifact({
+    key,
+    body: linesStream(counted()),
+    contentType,
+    source: plan.api,
+    target: target.instanceId,
+  });
   await store.record({
     action: 'logs.queried',
     target: target.instanceId,
-    details: { source: plan.source, api: plan.api, query: plan.query, window: { start: window.start.toISOString(), end: window.end.toISOString() }, key, records },
+    details: {
+      source: plan.source,
+      api: plan.api,
+      query: plan.query,
+      window: { start: window.start.toISOString(), end: window.end.toISOString() },
+      key,
+      records,
+    },
   });
   return { source: plan.source, key, records, bytes: artifact.bytes, sha256: artifact.sha256 };
 }
@@ -127,8 +163,17 @@ export interface LogQueryRecord {
   readonly gaps: Gap[];
 }
 
-async function writeQueryRecord(store: CaseStore, target: Target, instance: InstanceFacts, window: LogWindow, logs: CollectedLog[], gaps: Gap[]): Promise<void> {
-  const addresses = instance.networkInterfaces.flatMap((eni) => [eni.privateIpAddress, eni.publicIpAddress]).filter((ip): ip is string => Boolean(ip));
+async function writeQueryRecord(
+  store: CaseStore,
+  target: Target,
+  instance: InstanceFacts,
+  window: LogWindow,
+  logs: CollectedLog[],
+  gaps: Gap[],
+): Promise<void> {
+  const addresses = instance.networkInterfaces
+    .flatMap((eni) => [eni.privateIpAddress, eni.publicIpAddress])
+    .filter((ip): ip is string => Boolean(ip));
   const record: LogQueryRecord = {
     instanceId: target.instanceId,
     accountId: target.accountId,
@@ -139,7 +184,13 @@ async function writeQueryRecord(store: CaseStore, target: Target, instance: Inst
     collected: logs,
     gaps,
   };
-  await store.putArtifact({ key: `${logsPrefix(target)}query.json`, body: JSON.stringify(record, null, 2), contentType: 'application/json', source: 'custody:collect-logs', target: target.instanceId });
+  await store.putArtifact({
+    key: `${logsPrefix(target)}query.json`,
+    body: JSON.stringify(record, null, 2),
+    contentType: 'application/json',
+    source: 'custody:collect-logs',
+    target: target.instanceId,
+  });
 }
 
 /** Reads change nothing, so a dry run makes the first read of each source (its first page) and reports whether it was allowed. */
@@ -152,11 +203,19 @@ async function probe(plan: LogSourcePlan): Promise<LogVerdict> {
   } catch (error) {
     const name = errorName(error);
     const denied = /AccessDenied|Unauthorized/.test(name);
-    return { source: plan.source, api: plan.api, verdict: 'would-do', allowed: !denied, error: `${name}: ${errorMessage(error)}` };
+    return {
+      source: plan.source,
+      api: plan.api,
+      verdict: 'would-do',
+      allowed: !denied,
+      error: `${name}: ${errorMessage(error)}`,
+    };
   } finally {
     await iterator.return(undefined);
   }
 }
 
-export const collectLogsTask = defineTask('CollectLogs', CollectLogsInputSchema, (input, deps) => collectLogs(input, deps));
+export const collectLogsTask = defineTask('CollectLogs', CollectLogsInputSchema, (input, deps) =>
+  collectLogs(input, deps),
+);
 export const handler = lambdaHandler(collectLogsTask);

@@ -31,7 +31,12 @@ export const CollectVolatileInputSchema = z.object({
   case: CaseSchema,
   target: TargetSchema,
   instance: InstanceFactsSchema,
-  urlExpirySeconds: z.number().int().min(1).max(3600).default(EXECUTION_TIMEOUT_SECONDS + 300),
+  urlExpirySeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(EXECUTION_TIMEOUT_SECONDS + 300),
 });
 export type CollectVolatileInput = z.infer<typeof CollectVolatileInputSchema>;
 
@@ -51,7 +56,8 @@ export async function collectVolatileData(input: CollectVolatileInput, deps: Tas
   if (!agent.online) return { ...none, gaps: [agentGap(target, STEP, agent)] };
   const platform = agent.platform ?? input.instance.platform;
   const documentName = platform === 'windows' ? 'Custody-WindowsVolatileData' : 'Custody-LinuxVolatileData';
-  if (input.case.mode === 'dry-run') return { ...none, plan: [{ action: `ssm:SendCommand ${documentName}`, verdict: 'would-do' }] };
+  if (input.case.mode === 'dry-run')
+    return { ...none, plan: [{ action: `ssm:SendCommand ${documentName}`, verdict: 'would-do' }] };
   const destination = forensicsFor(deps.config, target.region);
   const s3 = deps.clients.forensics(target.region).s3();
   const bucket = destination.evidenceBucket;
@@ -61,9 +67,22 @@ export async function collectVolatileData(input: CollectVolatileInput, deps: Tas
   try {
     for (const [name, parameter] of VOLATILE_OUTPUTS) {
       const key = `${target.accountId}/${target.instanceId}/volatile/${name}`;
-      const uploadId = await startUpload(s3, bucket, objectKey(input.case, key), destination.evidenceKeyArn, 'text/plain; charset=utf-8');
+      const uploadId = await startUpload(
+        s3,
+        bucket,
+        objectKey(input.case, key),
+        destination.evidenceKeyArn,
+        'text/plain; charset=utf-8',
+      );
       uploads.push({ name, key, uploadId });
-      parameters[parameter] = await partUrls(s3, bucket, objectKey(input.case, key), uploadId, 1, input.urlExpirySeconds);
+      parameters[parameter] = await partUrls(
+        s3,
+        bucket,
+        objectKey(input.case, key),
+        uploadId,
+        1,
+        input.urlExpirySeconds,
+      );
     }
     const response = await ssm.send(
       new SendCommandCommand({
@@ -86,15 +105,41 @@ export async function collectVolatileData(input: CollectVolatileInput, deps: Tas
     await deps.store(input.case.caseId, target.region).record({
       action: 'command.sent',
       target: target.instanceId,
-      details: { commandId: command.commandId, documentName, uploadKeys: uploads.map((u) => u.key), urlExpirySeconds: input.urlExpirySeconds },
+      details: {
+        commandId: command.commandId,
+        documentName,
+        uploadKeys: uploads.map((u) => u.key),
+        urlExpirySeconds: input.urlExpirySeconds,
+      },
     });
     return { ...none, done: false, command };
   } catch (error) {
-    for (const upload of uploads) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: objectKey(input.case, upload.key), UploadId: upload.uploadId }));
+    for (const upload of uploads)
+      await s3.send(
+        new AbortMultipartUploadCommand({
+          Bucket: bucket,
+          Key: objectKey(input.case, upload.key),
+          UploadId: upload.uploadId,
+        }),
+      );
     if (isTransient(error)) throw error;
-    return { ...none, gaps: [{ target: targetLabel(target), step: STEP, reason: 'the volatile-data command could not be sent', error: errorMessage(error) }] };
+    return {
+      ...none,
+      gaps: [
+        {
+          target: targetLabel(target),
+          step: STEP,
+          reason: 'the volatile-data command could not be sent',
+          error: errorMessage(error),
+        },
+      ],
+    };
   }
 }
 
-export const collectVolatileDataTask = defineTask('CollectVolatileData', CollectVolatileInputSchema, collectVolatileData);
+export const collectVolatileDataTask = defineTask(
+  'CollectVolatileData',
+  CollectVolatileInputSchema,
+  collectVolatileData,
+);
 export const handler = lambdaHandler(collectVolatileDataTask);

@@ -1,6 +1,6 @@
-// CopySnapshots and CheckSnapshotCopies: bring each completed snapshot into the region's forensics account, re-encrypted with its key.
-import type { EC2Client, Snapshot } from '@aws-sdk/client-ec2';
-import { CopySnapshotCommand, DescribeSnapshotsCommand, ModifySnapshotAttributeCommand } from '@aws-sdk/client-ec2';
+// CopySnapshots: bring each completed snapshot into the region's forensics account, re-encrypted with its key.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { CopySnapshotCommand, ModifySnapshotAttributeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { CaseSchema, TargetSchema, targetLabel } from './lib/case';
 import type { Case, Gap, Target } from './lib/case';
@@ -38,17 +38,14 @@ export const CopySnapshotsInputSchema = z.object({
   case: CaseSchema,
   target: TargetSchema,
   snapshots: z.array(VolumeSnapshotSchema),
-  timeoutMinutes: z.number().int().min(1).max(48 * 60).default(12 * 60),
+  timeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(48 * 60)
+    .default(12 * 60),
 });
 export type CopySnapshotsInput = z.infer<typeof CopySnapshotsInputSchema>;
-
-export const CheckSnapshotCopiesInputSchema = z.object({
-  case: CaseSchema,
-  target: TargetSchema,
-  copies: z.array(SnapshotCopySchema),
-  deadline: z.string().datetime(),
-});
-export type CheckSnapshotCopiesInput = z.infer<typeof CheckSnapshotCopiesInputSchema>;
 
 export interface SnapshotCopiesOutput {
   readonly done: boolean;
@@ -60,18 +57,18 @@ export interface SnapshotCopiesOutput {
   readonly snapshotsKey?: string;
 }
 
-const IN_FLIGHT = new Set(['reencrypting', 'copying']);
+export const IN_FLIGHT = new Set(['reencrypting', 'copying']);
 /** Any well-formed id: a DryRun call is authorised before EC2 looks the snapshot up. */
 const DRY_RUN_SNAPSHOT = 'snap-0000000000000000d';
 
-interface Sides {
+export interface Sides {
   readonly member: EC2Client;
   readonly forensics: EC2Client;
   readonly forensicsAccountId: string;
   readonly keyArn: string;
 }
 
-function sides(deps: TaskDeps, target: Target): Sides {
+export function sides(deps: TaskDeps, target: Target): Sides {
   const destination = forensicsFor(deps.config, target.region);
   return {
     member: deps.clients.member(target.accountId, target.region).ec2(),
@@ -81,15 +78,27 @@ function sides(deps: TaskDeps, target: Target): Sides {
   };
 }
 
-function copyTags(kase: Case, target: Target, copy: Pick<SnapshotCopy, 'volumeId' | 'deviceName' | 'source'>, role: string) {
-  const tags = [...caseTags(kase, target), ...volumeTags(copy), { Key: 'custody:copy-of', Value: copy.source.snapshotId ?? '' }, { Key: 'custody:role', Value: role }];
+function copyTags(
+  kase: Case,
+  target: Target,
+  copy: Pick<SnapshotCopy, 'volumeId' | 'deviceName' | 'source'>,
+  role: string,
+) {
+  const tags = [
+    ...caseTags(kase, target),
+    ...volumeTags(copy),
+    { Key: 'custody:copy-of', Value: copy.source.snapshotId ?? '' },
+    { Key: 'custody:role', Value: role },
+  ];
   return [{ ResourceType: 'snapshot' as const, Tags: tags }];
 }
 
 export async function copySnapshots(input: CopySnapshotsInput, deps: TaskDeps): Promise<SnapshotCopiesOutput> {
   const side = sides(deps, input.target);
   const deadline = new Date(deps.now().getTime() + input.timeoutMinutes * 60_000).toISOString();
-  if (input.case.mode === 'dry-run') return { done: true, copies: [], deadline, plan: await plan(side, input.target.region), gaps: [] };
+  if (!input.case.options.snapshots) return { done: true, copies: [], deadline, plan: [], gaps: [] };
+  if (input.case.mode === 'dry-run')
+    return { done: true, copies: [], deadline, plan: await plan(side, input.target.region), gaps: [] };
   const gaps: Gap[] = [];
   const copies: SnapshotCopy[] = [];
   for (const source of input.snapshots) {
@@ -116,7 +125,8 @@ export async function copySnapshots(input: CopySnapshotsInput, deps: TaskDeps): 
 /** Snapshots not already under the forensics key are re-encrypted in the source account first; unencrypted ones are shared as they are. */
 async function begin(input: CopySnapshotsInput, side: Sides, copy: SnapshotCopy): Promise<SnapshotCopy> {
   const sourceId = copy.source.snapshotId as string;
-  if (!copy.source.encrypted || copy.source.kmsKeyId === side.keyArn) return shareAndCopy(input, side, { ...copy, sharedSnapshotId: sourceId });
+  if (!copy.source.encrypted || copy.source.kmsKeyId === side.keyArn)
+    return shareAndCopy(input, side, { ...copy, sharedSnapshotId: sourceId });
   try {
     const response = await side.member.send(
       new CopySnapshotCommand({
@@ -136,15 +146,27 @@ async function begin(input: CopySnapshotsInput, side: Sides, copy: SnapshotCopy)
 }
 
 /** Shares the snapshot with the forensics account, which copies it under its own key (Share an Amazon EBS snapshot, EBS User Guide). */
-async function shareAndCopy(input: CopySnapshotsInput | CheckSnapshotCopiesInput, side: Sides, copy: SnapshotCopy): Promise<SnapshotCopy> {
+export async function shareAndCopy(
+  input: Pick<CopySnapshotsInput, 'case' | 'target'>,
+  side: Sides,
+  copy: SnapshotCopy,
+): Promise<SnapshotCopy> {
   const sharedId = copy.sharedSnapshotId as string;
   try {
     await side.member.send(
-      new ModifySnapshotAttributeCommand({ SnapshotId: sharedId, Attribute: 'createVolumePermission', CreateVolumePermission: { Add: [{ UserId: side.forensicsAccountId }] } }),
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: sharedId,
+        Attribute: 'createVolumePermission',
+        CreateVolumePermission: { Add: [{ UserId: side.forensicsAccountId }] },
+      }),
     );
   } catch (error) {
     if (isTransient(error)) throw error;
-    return { ...copy, stage: 'failed', error: `sharing ${sharedId} with the forensics account: ${errorMessage(error)}` };
+    return {
+      ...copy,
+      stage: 'failed',
+      error: `sharing ${sharedId} with the forensics account: ${errorMessage(error)}`,
+    };
   }
   try {
     const response = await side.forensics.send(
@@ -160,93 +182,51 @@ async function shareAndCopy(input: CopySnapshotsInput | CheckSnapshotCopiesInput
     return { ...copy, stage: 'copying', copySnapshotId: response.SnapshotId };
   } catch (error) {
     if (isTransient(error)) throw error;
-    return { ...copy, stage: 'failed', error: `copying ${sharedId} into the forensics account: ${errorMessage(error)}` };
+    return {
+      ...copy,
+      stage: 'failed',
+      error: `copying ${sharedId} into the forensics account: ${errorMessage(error)}`,
+    };
   }
 }
 
 async function plan(side: Sides, region: string): Promise<DryRunVerdict[]> {
-  const copy = { SourceRegion: region, SourceSnapshotId: DRY_RUN_SNAPSHOT, Encrypted: true, KmsKeyId: side.keyArn, DryRun: true };
+  const copy = {
+    SourceRegion: region,
+    SourceSnapshotId: DRY_RUN_SNAPSHOT,
+    Encrypted: true,
+    KmsKeyId: side.keyArn,
+    DryRun: true,
+  };
   return [
-    await ec2DryRun('ec2:CopySnapshot (source account, re-encrypt)', () => side.member.send(new CopySnapshotCommand(copy))),
+    await ec2DryRun('ec2:CopySnapshot (source account, re-encrypt)', () =>
+      side.member.send(new CopySnapshotCommand(copy)),
+    ),
     await ec2DryRun('ec2:ModifySnapshotAttribute (share)', () =>
       side.member.send(
-        new ModifySnapshotAttributeCommand({ SnapshotId: DRY_RUN_SNAPSHOT, Attribute: 'createVolumePermission', CreateVolumePermission: { Add: [{ UserId: side.forensicsAccountId }] }, DryRun: true }),
+        new ModifySnapshotAttributeCommand({
+          SnapshotId: DRY_RUN_SNAPSHOT,
+          Attribute: 'createVolumePermission',
+          CreateVolumePermission: { Add: [{ UserId: side.forensicsAccountId }] },
+          DryRun: true,
+        }),
       ),
     ),
     await ec2DryRun('ec2:CopySnapshot (forensics account)', () => side.forensics.send(new CopySnapshotCommand(copy))),
   ];
 }
 
-export async function checkSnapshotCopies(input: CheckSnapshotCopiesInput, deps: TaskDeps): Promise<SnapshotCopiesOutput> {
-  const side = sides(deps, input.target);
-  const expired = deps.now().getTime() > Date.parse(input.deadline);
-  const reencrypting = await describe(side.member, input.copies.filter((c) => c.stage === 'reencrypting').map((c) => c.sharedSnapshotId));
-  const copying = await describe(side.forensics, input.copies.filter((c) => c.stage === 'copying').map((c) => c.copySnapshotId));
-  const gaps: Gap[] = [];
-  const copies: SnapshotCopy[] = [];
-  for (const copy of input.copies) {
-    let next = copy;
-    if (copy.stage === 'reencrypting') next = await afterReencrypt(input, side, copy, reencrypting.get(copy.sharedSnapshotId ?? ''));
-    if (copy.stage === 'copying') next = afterCopy(copy, copying.get(copy.copySnapshotId ?? ''), deps);
-    if (IN_FLIGHT.has(next.stage) && expired) next = { ...next, stage: 'failed', error: `timed out while ${next.stage}; the source snapshot is kept in the source account` };
-    if (next.stage === 'failed' && copy.stage !== 'failed') gaps.push(copyGap(input.target, next));
-    if (next.stage === 'copied' && copy.stage !== 'copied') await recordCopied(input, side, next, deps);
-    copies.push(next);
-  }
-  return finish(input, deps, copies, input.deadline, gaps);
+export function copyGap(target: Target, copy: SnapshotCopy): Gap {
+  return {
+    target: targetLabel(target),
+    step: 'CopySnapshots',
+    reason: `no forensics-account copy of ${copy.volumeId} (${copy.deviceName})`,
+    error: copy.error,
+  };
 }
 
-async function afterReencrypt(input: CheckSnapshotCopiesInput, side: Sides, copy: SnapshotCopy, described: Snapshot | undefined): Promise<SnapshotCopy> {
-  if (described?.State === 'completed') return shareAndCopy(input, side, copy);
-  if (described?.State === 'error' || !described) {
-    return { ...copy, stage: 'failed', error: `re-encrypting copy ${copy.sharedSnapshotId}: ${described?.StateMessage ?? 'it no longer exists'}` };
-  }
-  return copy;
-}
-
-function afterCopy(copy: SnapshotCopy, described: Snapshot | undefined, deps: TaskDeps): SnapshotCopy {
-  if (described?.State === 'completed') {
-    return { ...copy, stage: 'copied', kmsKeyId: described.KmsKeyId ?? copy.kmsKeyId, completedAt: (described.CompletionTime ?? deps.now()).toISOString() };
-  }
-  if (described?.State === 'error' || !described) {
-    return { ...copy, stage: 'failed', error: `forensics copy ${copy.copySnapshotId}: ${described?.StateMessage ?? 'it no longer exists'}` };
-  }
-  return copy;
-}
-
-async function describe(ec2: EC2Client, ids: Array<string | undefined>): Promise<Map<string, Snapshot>> {
-  const wanted = ids.filter((id): id is string => Boolean(id));
-  const found = new Map<string, Snapshot>();
-  if (wanted.length === 0) return found;
-  const response = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: wanted }));
-  for (const snapshot of response.Snapshots ?? []) if (snapshot.SnapshotId) found.set(snapshot.SnapshotId, snapshot);
-  return found;
-}
-
-function copyGap(target: Target, copy: SnapshotCopy): Gap {
-  return { target: targetLabel(target), step: 'CopySnapshots', reason: `no forensics-account copy of ${copy.volumeId} (${copy.deviceName})`, error: copy.error };
-}
-
-async function recordCopied(input: CheckSnapshotCopiesInput, side: Sides, copy: SnapshotCopy, deps: TaskDeps): Promise<void> {
-  await deps.store(input.case.caseId, input.target.region).record({
-    action: 'snapshot.copied',
-    target: input.target.instanceId,
-    details: {
-      volumeId: copy.volumeId,
-      deviceName: copy.deviceName,
-      sourceSnapshotId: copy.source.snapshotId,
-      sharedSnapshotId: copy.sharedSnapshotId,
-      copySnapshotId: copy.copySnapshotId,
-      forensicsAccountId: side.forensicsAccountId,
-      kmsKeyId: copy.kmsKeyId,
-      sizeGiB: copy.sizeGiB,
-      completedAt: copy.completedAt,
-    },
-  });
-}
-
-async function finish(
-  input: CopySnapshotsInput | CheckSnapshotCopiesInput,
+export async function finish(
+  input: Pick<CopySnapshotsInput, 'case' | 'target'>,
   deps: TaskDeps,
   copies: SnapshotCopy[],
   deadline: string,
@@ -259,6 +239,4 @@ async function finish(
 }
 
 export const copySnapshotsTask = defineTask('CopySnapshots', CopySnapshotsInputSchema, copySnapshots);
-export const checkSnapshotCopiesTask = defineTask('CheckSnapshotCopies', CheckSnapshotCopiesInputSchema, checkSnapshotCopies);
 export const handler = lambdaHandler(copySnapshotsTask);
-export const checkSnapshotCopiesHandler = lambdaHandler(checkSnapshotCopiesTask);

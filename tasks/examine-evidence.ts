@@ -1,13 +1,16 @@
 // ExamineEvidence: re-reads every artifact recorded so far, checks its SHA-256 and the bucket's checksum, and what is missing.
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { hashStream, hexToBase64 } from './lib/canonical';
+import { hexToBase64 } from './lib/canonical';
 import { CaseSchema, targetLabel, type Case, type Gap, type Target } from './lib/case';
 import { casePrefix } from './lib/case-store';
 import type { CustodyEntry } from './lib/custody-log';
 import { verifyChain } from './lib/custody-log';
 import { errorName } from './lib/errors';
+import { crc32Base64 } from './lib/evidence-checksums';
 import { defineTask, lambdaHandler } from './lib/handler';
 import type { ArtifactRecord, TaskDeps } from './lib/task';
 import { mapLimit } from './lib/verify/parallel';
@@ -97,8 +100,9 @@ function latestArtifacts(entries: readonly CustodyEntry[]): ArtifactRecord[] {
 }
 
 /**
- * Streams the object and hashes it. ChecksumMode ENABLED makes S3 return the SHA-256 it verified at upload (S3 User Guide,
- * "Checking object integrity"); a multipart object's checksum is composite (`…-N`), so only the full-object value is compared.
+ * Streams the object once, computing its SHA-256 and CRC32. ChecksumMode ENABLED makes S3 return the checksum it verified at
+ * upload (S3 User Guide, "Checking object integrity in Amazon S3"): SHA-256 for single PutObject writes, a FULL_OBJECT CRC32
+ * for multipart ones; a COMPOSITE value (`…-N`) covers parts, not the whole object, so it is not compared.
  */
 async function examine(s3: S3Client, bucket: string, prefix: string, artifact: ArtifactRecord): Promise<Verdict> {
   let response;
@@ -109,10 +113,19 @@ async function examine(s3: S3Client, bucket: string, prefix: string, artifact: A
     throw error;
   }
   if (!response.Body) return 'missing';
-  const actual = await hashStream(response.Body as AsyncIterable<Uint8Array>);
-  if (actual.sha256 !== artifact.sha256 || actual.bytes !== artifact.bytes) return 'altered';
-  const stored = response.ChecksumSHA256;
-  if (stored && !stored.includes('-') && stored !== hexToBase64(artifact.sha256)) return 'checksum-mismatch';
+  const hash = createHash('sha256');
+  let crc = 0;
+  let bytes = 0;
+  for await (const chunk of response.Body as AsyncIterable<Uint8Array>) {
+    hash.update(chunk);
+    crc = crc32(chunk, crc);
+    bytes += chunk.length;
+  }
+  const sha256 = hash.digest('hex');
+  if (sha256 !== artifact.sha256 || bytes !== artifact.bytes) return 'altered';
+  const fullObject = (value: string | undefined): value is string => value !== undefined && !value.includes('-');
+  if (fullObject(response.ChecksumSHA256) && response.ChecksumSHA256 !== hexToBase64(sha256)) return 'checksum-mismatch';
+  if (fullObject(response.ChecksumCRC32) && response.ChecksumCRC32 !== crc32Base64(crc)) return 'checksum-mismatch';
   return 'ok';
 }
 

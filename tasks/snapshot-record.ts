@@ -12,7 +12,12 @@ export function snapshotsKey(target: Target): string {
 }
 
 /** The evidence document: plain JSON, one entry per EBS volume, failures included so no volume goes unaccounted for. */
-export function snapshotsRecord(kase: Case, target: Target, copies: readonly SnapshotCopy[], deps: TaskDeps): Record<string, unknown> {
+export function snapshotsRecord(
+  kase: Case,
+  target: Target,
+  copies: readonly SnapshotCopy[],
+  deps: TaskDeps,
+): Record<string, unknown> {
   const destination = forensicsFor(deps.config, target.region);
   return {
     version: SNAPSHOTS_RECORD_VERSION,
@@ -35,7 +40,13 @@ export function snapshotsRecord(kase: Case, target: Target, copies: readonly Sna
       },
       sharedSnapshotId: copy.sharedSnapshotId ?? null,
       copy: copy.copySnapshotId
-        ? { accountId: destination.forensicsAccountId, snapshotId: copy.copySnapshotId, kmsKeyId: copy.kmsKeyId, startedAt: copy.startedAt, completedAt: copy.completedAt ?? null }
+        ? {
+            accountId: destination.forensicsAccountId,
+            snapshotId: copy.copySnapshotId,
+            kmsKeyId: copy.kmsKeyId,
+            startedAt: copy.startedAt,
+            completedAt: copy.completedAt ?? null,
+          }
         : null,
       error: copy.error ?? null,
     })),
@@ -43,7 +54,12 @@ export function snapshotsRecord(kase: Case, target: Target, copies: readonly Sna
 }
 
 /** Writes snapshots.json once every copy has finished; the store hashes it and records `artifact.acquired`. */
-export async function writeSnapshotsRecord(kase: Case, target: Target, copies: readonly SnapshotCopy[], deps: TaskDeps): Promise<string> {
+export async function writeSnapshotsRecord(
+  kase: Case,
+  target: Target,
+  copies: readonly SnapshotCopy[],
+  deps: TaskDeps,
+): Promise<string> {
   const key = snapshotsKey(target);
   await deps.store(kase.caseId, target.region).putArtifact({
     key,

@@ -38,7 +38,12 @@ export const SnapshotVolumesInputSchema = z.object({
   target: TargetSchema,
   instance: InstanceFactsSchema,
   /** How long CheckSnapshots keeps polling before it records the still-pending snapshots as gaps. */
-  timeoutMinutes: z.number().int().min(1).max(48 * 60).default(6 * 60),
+  timeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(48 * 60)
+    .default(6 * 60),
 });
 export type SnapshotVolumesInput = z.infer<typeof SnapshotVolumesInputSchema>;
 
@@ -66,7 +71,9 @@ export function caseTags(kase: Case, target: Target): Array<{ Key: string; Value
   ];
 }
 
-export function volumeTags(volume: Pick<InstanceVolume, 'volumeId' | 'deviceName'>): Array<{ Key: string; Value: string }> {
+export function volumeTags(
+  volume: Pick<InstanceVolume, 'volumeId' | 'deviceName'>,
+): Array<{ Key: string; Value: string }> {
   return [
     { Key: 'custody:source-volume', Value: volume.volumeId },
     { Key: 'custody:device-name', Value: volume.deviceName },
@@ -100,10 +107,14 @@ function instanceStoreGaps(target: Target, instance: InstanceFacts): Gap[] {
 export async function snapshotVolumes(input: SnapshotVolumesInput, deps: TaskDeps): Promise<SnapshotVolumesOutput> {
   const { target, instance } = input;
   const deadline = new Date(deps.now().getTime() + input.timeoutMinutes * 60_000).toISOString();
-  const estimate = { volumes: instance.volumes.length, totalGiB: instance.volumes.reduce((sum, volume) => sum + volume.sizeGiB, 0) };
+  const estimate = {
+    volumes: instance.volumes.length,
+    totalGiB: instance.volumes.reduce((sum, volume) => sum + volume.sizeGiB, 0),
+  };
   const gaps = instanceStoreGaps(target, instance);
   const base = { deadline, estimate, gaps };
-  if (!input.case.options.snapshots || instance.volumes.length === 0) return { ...base, done: true, snapshots: [], plan: [] };
+  if (!input.case.options.snapshots || instance.volumes.length === 0)
+    return { ...base, done: true, snapshots: [], plan: [] };
   const ec2 = deps.clients.member(target.accountId, target.region).ec2();
   const request = {
     InstanceSpecification: { InstanceId: target.instanceId, ExcludeBootVolume: false },
@@ -111,12 +122,20 @@ export async function snapshotVolumes(input: SnapshotVolumesInput, deps: TaskDep
     TagSpecifications: [{ ResourceType: 'snapshot' as const, Tags: caseTags(input.case, target) }],
   };
   if (input.case.mode === 'dry-run') {
-    const verdict = await ec2DryRun('ec2:CreateSnapshots', () => ec2.send(new CreateSnapshotsCommand({ ...request, DryRun: true })));
+    const verdict = await ec2DryRun('ec2:CreateSnapshots', () =>
+      ec2.send(new CreateSnapshotsCommand({ ...request, DryRun: true })),
+    );
     return { ...base, done: true, snapshots: [], plan: [verdict] };
   }
   const snapshots = await createSet(ec2, input, request, deps);
   for (const snapshot of snapshots) {
-    if (snapshot.state === 'failed') gaps.push({ target: targetLabel(target), step: SNAPSHOT_STEP, reason: `no snapshot of ${snapshot.volumeId} (${snapshot.deviceName})`, error: snapshot.error });
+    if (snapshot.state === 'failed')
+      gaps.push({
+        target: targetLabel(target),
+        step: SNAPSHOT_STEP,
+        reason: `no snapshot of ${snapshot.volumeId} (${snapshot.deviceName})`,
+        error: snapshot.error,
+      });
   }
   gaps.push(...(await tagEach(ec2, target, snapshots)));
   await recordCreated(input, snapshots, deps);
@@ -135,14 +154,21 @@ async function createSet(
     const response = await ec2.send(new CreateSnapshotsCommand(request));
     return input.instance.volumes.map((volume) => {
       const info = response.Snapshots?.find((candidate) => candidate.VolumeId === volume.volumeId);
-      if (!info?.SnapshotId) return failed(volume, 'the volume was not in the crash-consistent set (detached after PreserveInstance?)');
-      return { ...fromVolume(volume), snapshotId: info.SnapshotId, state: 'pending' as const, startedAt: info.StartTime?.toISOString() ?? startedAt };
+      if (!info?.SnapshotId)
+        return failed(volume, 'the volume was not in the crash-consistent set (detached after PreserveInstance?)');
+      return {
+        ...fromVolume(volume),
+        snapshotId: info.SnapshotId,
+        state: 'pending' as const,
+        startedAt: info.StartTime?.toISOString() ?? startedAt,
+      };
     });
   } catch (error) {
     if (isTransient(error)) throw error;
     const setError = errorMessage(error);
     const results: VolumeSnapshot[] = [];
-    for (const volume of input.instance.volumes) results.push(await createOne(ec2, volume, request, setError, startedAt));
+    for (const volume of input.instance.volumes)
+      results.push(await createOne(ec2, volume, request, setError, startedAt));
     return results;
   }
 }
@@ -156,9 +182,18 @@ async function createOne(
 ): Promise<VolumeSnapshot> {
   try {
     const snapshot = await ec2.send(
-      new CreateSnapshotCommand({ VolumeId: volume.volumeId, Description: request.Description, TagSpecifications: request.TagSpecifications }),
+      new CreateSnapshotCommand({
+        VolumeId: volume.volumeId,
+        Description: request.Description,
+        TagSpecifications: request.TagSpecifications,
+      }),
     );
-    return { ...fromVolume(volume), snapshotId: snapshot.SnapshotId, state: 'pending', startedAt: snapshot.StartTime?.toISOString() ?? startedAt };
+    return {
+      ...fromVolume(volume),
+      snapshotId: snapshot.SnapshotId,
+      state: 'pending',
+      startedAt: snapshot.StartTime?.toISOString() ?? startedAt,
+    };
   } catch (error) {
     if (isTransient(error)) throw error;
     return failed(volume, `CreateSnapshots: ${setError}; CreateSnapshot: ${errorMessage(error)}`);
@@ -189,7 +224,12 @@ async function tagEach(ec2: EC2Client, target: Target, snapshots: VolumeSnapshot
       await ec2.send(new CreateTagsCommand({ Resources: [snapshot.snapshotId], Tags: volumeTags(snapshot) }));
     } catch (error) {
       if (isTransient(error)) throw error;
-      gaps.push({ target: targetLabel(target), step: SNAPSHOT_STEP, reason: `snapshot ${snapshot.snapshotId} lacks its volume and device tags (snapshots.json still records them)`, error: errorMessage(error) });
+      gaps.push({
+        target: targetLabel(target),
+        step: SNAPSHOT_STEP,
+        reason: `snapshot ${snapshot.snapshotId} lacks its volume and device tags (snapshots.json still records them)`,
+        error: errorMessage(error),
+      });
     }
   }
   return gaps;

@@ -58,16 +58,30 @@ export interface AgentStatus {
 
 /** Run Command only reaches a managed node whose agent pings Online (DescribeInstanceInformation, PingStatus). */
 export async function agentStatus(ssm: SSMClient, instanceId: string): Promise<AgentStatus> {
-  const response = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
+  const response = await ssm.send(
+    new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
+  );
   const info = response.InstanceInformationList?.find((candidate) => candidate.InstanceId === instanceId);
   if (!info) return { online: false, pingStatus: 'NotManaged' };
   const platform = info.PlatformType === 'Windows' ? 'windows' : info.PlatformType === 'Linux' ? 'linux' : undefined;
-  return { online: info.PingStatus === 'Online', pingStatus: info.PingStatus ?? 'Unknown', platform, agentVersion: info.AgentVersion };
+  return {
+    online: info.PingStatus === 'Online',
+    pingStatus: info.PingStatus ?? 'Unknown',
+    platform,
+    agentVersion: info.AgentVersion,
+  };
 }
 
 export function agentGap(target: Target, step: string, status: AgentStatus): Gap {
-  const why = status.pingStatus === 'NotManaged' ? 'is not a managed node (no SSM agent registered)' : `has PingStatus ${status.pingStatus}`;
-  return { target: targetLabel(target), step, reason: `SSM agent unavailable: the instance ${why}; nothing was sent to it` };
+  const why =
+    status.pingStatus === 'NotManaged'
+      ? 'is not a managed node (no SSM agent registered)'
+      : `has PingStatus ${status.pingStatus}`;
+  return {
+    target: targetLabel(target),
+    step,
+    reason: `SSM agent unavailable: the instance ${why}; nothing was sent to it`,
+  };
 }
 
 /** The S3 key of a case-relative evidence key. */
@@ -95,11 +109,20 @@ export async function presignUrl(
   const path = `/${request.key.split('/').map(encode).join('/')}`;
   const presigner = new S3RequestPresigner({ ...s3.config, region: async () => region });
   const signed = await presigner.presign(
-    new HttpRequest({ protocol: 'https:', hostname, method: request.method, path, query: request.query ?? {}, headers: { host: hostname } }),
+    new HttpRequest({
+      protocol: 'https:',
+      hostname,
+      method: request.method,
+      path,
+      query: request.query ?? {},
+      headers: { host: hostname },
+    }),
     { expiresIn },
   );
   const query = Object.entries(signed.query ?? {})
-    .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${encode(name)}=${encode(String(v ?? ''))}`))
+    .flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v) => `${encode(name)}=${encode(String(v ?? ''))}`),
+    )
     .join('&');
   return `https://${hostname}${signed.path}?${query}`;
 }
@@ -108,7 +131,13 @@ export async function presignUrl(
  * Starts a multipart upload with SHA-256 part checksums (composite, the only SHA-256 mode for multipart uploads: Checking
  * object integrity in Amazon S3), SSE-KMS with the evidence key; the bucket's default Object Lock retention applies.
  */
-export async function startUpload(s3: S3Client, bucket: string, key: string, kmsKeyArn: string, contentType: string): Promise<string> {
+export async function startUpload(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  kmsKeyArn: string,
+  contentType: string,
+): Promise<string> {
   const response = await s3.send(
     new CreateMultipartUploadCommand({
       Bucket: bucket,
@@ -125,10 +154,19 @@ export async function startUpload(s3: S3Client, bucket: string, key: string, kms
 }
 
 /** Presigned UploadPart URLs for parts 1…count of an upload. */
-export async function partUrls(s3: S3Client, bucket: string, key: string, uploadId: string, count: number, expiresIn: number): Promise<string[]> {
+export async function partUrls(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  count: number,
+  expiresIn: number,
+): Promise<string[]> {
   const urls: string[] = [];
   for (let part = 1; part <= count; part += 1) {
-    urls.push(await presignUrl(s3, { method: 'PUT', bucket, key, query: { partNumber: String(part), uploadId } }, expiresIn));
+    urls.push(
+      await presignUrl(s3, { method: 'PUT', bucket, key, query: { partNumber: String(part), uploadId } }, expiresIn),
+    );
   }
   return urls;
 }

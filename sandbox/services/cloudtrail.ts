@@ -1,7 +1,7 @@
 // CloudTrail in the sandbox: LookupEvents over the scenario's hand-written and generated management events, throttled as AWS does.
 import type { Event, LookupEventsCommandInput, LookupEventsCommandOutput, Resource } from '@aws-sdk/client-cloudtrail';
 import { awsError } from '../errors';
-import { generatedLogsOf } from '../log-generator';
+import { generatedCloudTrailOf } from '../log-generator';
 import type { CallContext, Sandbox } from '../sandbox';
 
 /** "The rate of lookup requests is limited to two per second, per account, per Region" (CloudTrail API Reference, LookupEvents). */
@@ -48,7 +48,10 @@ function resourcesOf(record: Record<string, unknown>): Resource[] {
 /** The console's "User name": the role session name for assumed roles (an instance id for instance profiles). */
 function usernameOf(identity: Record<string, unknown> | undefined): string | undefined {
   if (!identity) return undefined;
-  if (identity.type === 'AssumedRole') return String(identity.arn ?? '').split('/').pop();
+  if (identity.type === 'AssumedRole')
+    return String(identity.arn ?? '')
+      .split('/')
+      .pop();
   if (identity.type === 'Root') return 'root';
   return (identity.userName as string | undefined) ?? (identity.invokedBy as string | undefined);
 }
@@ -94,15 +97,17 @@ function matches(event: Event, key: string, value: string): boolean {
 function lookupEvents(ctx: CallContext, input: LookupEventsCommandInput): Partial<LookupEventsCommandOutput> {
   throttle(ctx);
   const attributes = input.LookupAttributes ?? [];
-  if (attributes.length > 1) throw awsError('InvalidLookupAttributesException', 'You can specify only one lookup attribute.');
+  if (attributes.length > 1)
+    throw awsError('InvalidLookupAttributesException', 'You can specify only one lookup attribute.');
   const maxResults = input.MaxResults ?? 50;
-  if (maxResults < 1 || maxResults > 50) throw awsError('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
+  if (maxResults < 1 || maxResults > 50)
+    throw awsError('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
   const start = input.StartTime?.getTime() ?? 0;
   const end = input.EndTime?.getTime() ?? Date.now();
   if (start > end) throw awsError('InvalidTimeRangeException', 'StartTime must be before EndTime.');
   const offset = input.NextToken ? decodeToken(input.NextToken) : 0;
   const [attribute] = attributes;
-  const events = [...ctx.regionState.cloudTrailEvents, ...generatedLogsOf(ctx.regionState).cloudTrailEvents]
+  const events = [...ctx.regionState.cloudTrailEvents, ...generatedCloudTrailOf(ctx.regionState)]
     .map(toEvent)
     .filter((event) => {
       const at = event.EventTime!.getTime();
@@ -110,7 +115,9 @@ function lookupEvents(ctx: CallContext, input: LookupEventsCommandInput): Partia
       return !attribute || matches(event, attribute.AttributeKey ?? '', attribute.AttributeValue ?? '');
     })
     // LookupEvents returns the most recent events first.
-    .sort((a, b) => b.EventTime!.getTime() - a.EventTime!.getTime() || (a.EventId ?? '').localeCompare(b.EventId ?? ''));
+    .sort(
+      (a, b) => b.EventTime!.getTime() - a.EventTime!.getTime() || (a.EventId ?? '').localeCompare(b.EventId ?? ''),
+    );
   const page = events.slice(offset, offset + maxResults);
   const next = offset + maxResults < events.length ? encodeToken(offset + maxResults) : undefined;
   return { Events: page, NextToken: next };

@@ -16,33 +16,37 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
 import { awsError } from '../errors';
+import { canUseKey, resolveKey } from '../kms-keys';
 import type { CallContext } from '../sandbox';
 import type { KmsKeyState, SnapshotState } from '../scenario';
 
 const SNAPSHOT_ID = /^snap-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
-const KEY_ARN = /^arn:aws[\w-]*:kms:([\w-]+):(\d{12}):(key|alias)\/(.+)$/;
+/** The AWS managed EBS key exists in every account and region, listed in the scenario or not. */
+function managedEbsKey(region: string, accountId: string): KmsKeyState {
+  const arn = `arn:aws:kms:${region}:${accountId}:key/aws-ebs-default`;
+  return {
+    keyId: 'aws-ebs-default',
+    arn,
+    keyUsage: 'ENCRYPT_DECRYPT',
+    keySpec: 'SYMMETRIC_DEFAULT',
+    aliases: ['alias/aws/ebs'],
+    sharedWith: [],
+    awsManaged: true,
+  };
+}
 
-/** Resolves a key id, key ARN, alias or alias ARN as KMS does; `alias/aws/ebs` exists in every account even if unlisted. */
+/** Resolves a key id, key ARN, alias or alias ARN as KMS does (sandbox/kms-keys.ts), plus the implicit `alias/aws/ebs`. */
 function findKey(ctx: CallContext, accountId: string, ref: string): KmsKeyState | undefined {
-  const arn = KEY_ARN.exec(ref);
-  const owner = arn ? arn[2] : accountId;
-  const name = arn ? (arn[3] === 'alias' ? `alias/${arn[4]}` : arn[4]) : ref;
-  const keys = ctx.sandbox.account(owner)?.regions[ctx.region]?.kmsKeys ?? [];
-  const key = keys.find((candidate) => candidate.keyId === name || candidate.arn === ref || candidate.aliases.includes(name));
-  if (key || name !== 'alias/aws/ebs') return key;
-  const managed = `arn:aws:kms:${ctx.region}:${owner}:key/aws-ebs-default`;
-  return { keyId: 'aws-ebs-default', arn: managed, keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT', aliases: ['alias/aws/ebs'], sharedWith: [], awsManaged: true };
+  const resolved = resolveKey(ctx.sandbox, accountId, ctx.region, ref)?.key;
+  if (resolved || !ref.endsWith('alias/aws/ebs')) return resolved;
+  return managedEbsKey(ctx.region, /:(\d{12}):/.exec(ref)?.[1] ?? accountId);
 }
 
 /** Whether an account may use a key: its owner always, others only through the key policy (AWS managed keys never). */
 function keyUsableBy(ctx: CallContext, ref: string | undefined, accountId: string): boolean {
   if (!ref) return false;
-  const owner = KEY_ARN.exec(ref)?.[2] ?? accountId;
-  const key = findKey(ctx, owner, ref);
-  if (!key) return false;
-  if (owner === accountId) return true;
-  return !key.awsManaged && key.sharedWith.includes(accountId);
+  return canUseKey(ctx.sandbox, accountId, ref, ctx.region) || ref === managedEbsKey(ctx.region, accountId).arn;
 }
 
 function newSnapshotId(): string {
@@ -85,7 +89,12 @@ function toSnapshot(ownerId: string, snapshot: SnapshotState): Snapshot {
 }
 
 /** Snapshot of one volume in the caller's account; the copy of its key settings follows the volume's (EBS encryption docs). */
-function snapshotVolume(ctx: CallContext, volumeId: string, description: string, tags: Record<string, string>): SnapshotState {
+function snapshotVolume(
+  ctx: CallContext,
+  volumeId: string,
+  description: string,
+  tags: Record<string, string>,
+): SnapshotState {
   const volume = ctx.regionState.volumes.find((candidate) => candidate.volumeId === volumeId);
   if (!volume) throw awsError('InvalidVolume.NotFound', `The volume '${volumeId}' does not exist.`);
   const key = volume.encrypted ? findKey(ctx, ctx.caller.accountId, volume.kmsKeyId ?? 'alias/aws/ebs') : undefined;
@@ -108,23 +117,34 @@ function snapshotVolume(ctx: CallContext, volumeId: string, description: string,
 }
 
 function createSnapshot(ctx: CallContext, input: CreateSnapshotCommandInput): Partial<CreateSnapshotCommandOutput> {
-  const snapshot = snapshotVolume(ctx, input.VolumeId ?? '', input.Description ?? '', tagsFrom(input.TagSpecifications));
+  const snapshot = snapshotVolume(
+    ctx,
+    input.VolumeId ?? '',
+    input.Description ?? '',
+    tagsFrom(input.TagSpecifications),
+  );
   return toSnapshot(ctx.caller.accountId, snapshot);
 }
 
 /** One crash-consistent set: every EBS volume attached to the instance, minus exclusions (CreateSnapshots API reference). */
 function createSnapshots(ctx: CallContext, input: CreateSnapshotsCommandInput): Partial<CreateSnapshotsCommandOutput> {
   const instanceId = input.InstanceSpecification?.InstanceId ?? '';
-  if (!/^i-[0-9a-f]{8,17}$/.test(instanceId)) throw awsError('InvalidInstanceID.Malformed', `Invalid id: "${instanceId}"`);
+  if (!/^i-[0-9a-f]{8,17}$/.test(instanceId))
+    throw awsError('InvalidInstanceID.Malformed', `Invalid id: "${instanceId}"`);
   const instance = ctx.regionState.instances.find((candidate) => candidate.instanceId === instanceId);
   if (!instance) throw awsError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
   const excluded = new Set(input.InstanceSpecification?.ExcludeDataVolumeIds ?? []);
   const devices = instance.blockDevices.filter(
-    (device) => !excluded.has(device.volumeId) && !(input.InstanceSpecification?.ExcludeBootVolume && device.deviceName === instance.rootDeviceName),
+    (device) =>
+      !excluded.has(device.volumeId) &&
+      !(input.InstanceSpecification?.ExcludeBootVolume && device.deviceName === instance.rootDeviceName),
   );
   const tags = tagsFrom(input.TagSpecifications);
   const snapshots = devices.map((device) => {
-    const volumeTags = input.CopyTagsFromSource === 'volume' ? (ctx.regionState.volumes.find((v) => v.volumeId === device.volumeId)?.tags ?? {}) : {};
+    const volumeTags =
+      input.CopyTagsFromSource === 'volume'
+        ? (ctx.regionState.volumes.find((v) => v.volumeId === device.volumeId)?.tags ?? {})
+        : {};
     return snapshotVolume(ctx, device.volumeId, input.Description ?? '', { ...volumeTags, ...tags });
   });
   return {
@@ -145,17 +165,22 @@ function createSnapshots(ctx: CallContext, input: CreateSnapshotsCommandInput): 
 
 /** Finds a snapshot in the caller's region: its own, or one another account shared with it through createVolumePermission. */
 function visibleSnapshot(ctx: CallContext, snapshotId: string): { ownerId: string; snapshot: SnapshotState } {
-  if (!SNAPSHOT_ID.test(snapshotId)) throw awsError('InvalidSnapshotID.Malformed', `Invalid id: "${snapshotId}" (expecting "snap-...")`);
+  if (!SNAPSHOT_ID.test(snapshotId))
+    throw awsError('InvalidSnapshotID.Malformed', `Invalid id: "${snapshotId}" (expecting "snap-...")`);
   for (const account of ctx.sandbox.scenario.accounts) {
     const snapshot = account.regions[ctx.region]?.snapshots.find((candidate) => candidate.snapshotId === snapshotId);
     if (!snapshot) continue;
-    const visible = account.accountId === ctx.caller.accountId || snapshot.createVolumePermissions.includes(ctx.caller.accountId);
+    const visible =
+      account.accountId === ctx.caller.accountId || snapshot.createVolumePermissions.includes(ctx.caller.accountId);
     if (visible) return { ownerId: account.accountId, snapshot };
   }
   throw awsError('InvalidSnapshot.NotFound', `The snapshot '${snapshotId}' does not exist.`);
 }
 
-function describeSnapshots(ctx: CallContext, input: DescribeSnapshotsCommandInput): Partial<DescribeSnapshotsCommandOutput> {
+function describeSnapshots(
+  ctx: CallContext,
+  input: DescribeSnapshotsCommandInput,
+): Partial<DescribeSnapshotsCommandOutput> {
   const found: Array<{ ownerId: string; snapshot: SnapshotState }> = input.SnapshotIds?.length
     ? input.SnapshotIds.map((id) => visibleSnapshot(ctx, id))
     : ctx.regionState.snapshots.map((snapshot) => ({ ownerId: ctx.caller.accountId, snapshot }));
@@ -179,15 +204,23 @@ function describeSnapshots(ctx: CallContext, input: DescribeSnapshotsCommandInpu
  */
 function copySnapshot(ctx: CallContext, input: CopySnapshotCommandInput): Partial<CopySnapshotCommandOutput> {
   if (input.SourceRegion && input.SourceRegion !== ctx.region) {
-    throw awsError('UnsupportedOperation', 'the sandbox models same-region copies only; evidence never leaves its region');
+    throw awsError(
+      'UnsupportedOperation',
+      'the sandbox models same-region copies only; evidence never leaves its region',
+    );
   }
   const { snapshot: source } = visibleSnapshot(ctx, input.SourceSnapshotId ?? '');
   settle(ctx, source);
   if (source.state !== 'completed') {
-    throw awsError('IncorrectState', `Snapshot ${source.snapshotId} is not in a 'completed' state and cannot be copied.`);
+    throw awsError(
+      'IncorrectState',
+      `Snapshot ${source.snapshotId} is not in a 'completed' state and cannot be copied.`,
+    );
   }
   const encrypted = source.encrypted || input.Encrypted === true;
-  const targetKey = encrypted ? findKey(ctx, ctx.caller.accountId, input.KmsKeyId ?? source.kmsKeyId ?? 'alias/aws/ebs') : undefined;
+  const targetKey = encrypted
+    ? findKey(ctx, ctx.caller.accountId, input.KmsKeyId ?? source.kmsKeyId ?? 'alias/aws/ebs')
+    : undefined;
   const sourceReadable = !source.encrypted || keyUsableBy(ctx, source.kmsKeyId, ctx.caller.accountId);
   const targetUsable = !encrypted || (targetKey !== undefined && keyUsableBy(ctx, targetKey.arn, ctx.caller.accountId));
   const copy: SnapshotState = {
@@ -211,7 +244,8 @@ function copySnapshot(ctx: CallContext, input: CopySnapshotCommandInput): Partia
 
 function ownSnapshot(ctx: CallContext, snapshotId: string): SnapshotState {
   const { ownerId, snapshot } = visibleSnapshot(ctx, snapshotId);
-  if (ownerId !== ctx.caller.accountId) throw awsError('UnauthorizedOperation', `You are not authorized to modify snapshot ${snapshotId}.`);
+  if (ownerId !== ctx.caller.accountId)
+    throw awsError('UnauthorizedOperation', `You are not authorized to modify snapshot ${snapshotId}.`);
   return snapshot;
 }
 
@@ -221,9 +255,16 @@ function modifySnapshotAttribute(ctx: CallContext, input: ModifySnapshotAttribut
   if (input.Attribute && input.Attribute !== 'createVolumePermission') {
     throw awsError('InvalidParameterValue', `attribute ${input.Attribute} cannot be modified by the sandbox`);
   }
-  const add = [...(input.CreateVolumePermission?.Add ?? []).map((p) => p.UserId ?? ''), ...(input.OperationType === 'add' ? (input.UserIds ?? []) : [])];
-  const remove = [...(input.CreateVolumePermission?.Remove ?? []).map((p) => p.UserId ?? ''), ...(input.OperationType === 'remove' ? (input.UserIds ?? []) : [])];
-  if (add.length && remove.length) throw awsError('InvalidParameterCombination', 'You cannot add and remove permissions in a single operation.');
+  const add = [
+    ...(input.CreateVolumePermission?.Add ?? []).map((p) => p.UserId ?? ''),
+    ...(input.OperationType === 'add' ? (input.UserIds ?? []) : []),
+  ];
+  const remove = [
+    ...(input.CreateVolumePermission?.Remove ?? []).map((p) => p.UserId ?? ''),
+    ...(input.OperationType === 'remove' ? (input.UserIds ?? []) : []),
+  ];
+  if (add.length && remove.length)
+    throw awsError('InvalidParameterCombination', 'You cannot add and remove permissions in a single operation.');
   if (add.length && snapshot.encrypted && findKey(ctx, ctx.caller.accountId, snapshot.kmsKeyId ?? '')?.awsManaged) {
     throw awsError('OperationNotPermitted', 'Encrypted snapshots with EBS default key cannot be shared');
   }
@@ -232,10 +273,17 @@ function modifySnapshotAttribute(ctx: CallContext, input: ModifySnapshotAttribut
   return {};
 }
 
-function describeSnapshotAttribute(ctx: CallContext, input: DescribeSnapshotAttributeCommandInput): Partial<DescribeSnapshotAttributeCommandOutput> {
+function describeSnapshotAttribute(
+  ctx: CallContext,
+  input: DescribeSnapshotAttributeCommandInput,
+): Partial<DescribeSnapshotAttributeCommandOutput> {
   const snapshot = ownSnapshot(ctx, input.SnapshotId ?? '');
-  if (input.Attribute !== 'createVolumePermission') throw awsError('InvalidParameterValue', `attribute ${input.Attribute} is not modelled`);
-  return { SnapshotId: snapshot.snapshotId, CreateVolumePermissions: snapshot.createVolumePermissions.map((UserId) => ({ UserId })) };
+  if (input.Attribute !== 'createVolumePermission')
+    throw awsError('InvalidParameterValue', `attribute ${input.Attribute} is not modelled`);
+  return {
+    SnapshotId: snapshot.snapshotId,
+    CreateVolumePermissions: snapshot.createVolumePermissions.map((UserId) => ({ UserId })),
+  };
 }
 
 export const ec2Snapshots = {

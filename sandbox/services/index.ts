@@ -13,6 +13,7 @@ import { kms } from './kms';
 import { cloudWatchLogs } from './logs';
 import { s3 } from './s3';
 import { securityHub } from './securityhub';
+import { sfn } from './sfn';
 import { sns } from './sns';
 import { ssm } from './ssm';
 import { sts } from './sts';
@@ -36,4 +37,5 @@ export const SERVICES: Readonly<Record<string, ServiceHandlers>> = {
   GuardDuty: guardDuty,
   SNS: sns,
   SecurityHub: securityHub,
+  SFN: sfn,
 };

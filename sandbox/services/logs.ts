@@ -1,8 +1,12 @@
 // CloudWatch Logs in the sandbox: FilterLogEvents over hand-written and generated log groups (flow logs, Resolver query logs).
-import type { FilterLogEventsCommandInput, FilterLogEventsCommandOutput, FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type {
+  FilterLogEventsCommandInput,
+  FilterLogEventsCommandOutput,
+  FilteredLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { awsError } from '../errors';
 import type { LogEventLine } from '../log-generator';
-import { generatedLogsOf } from '../log-generator';
+import { generatedLogGroupsOf } from '../log-generator';
 import type { CallContext } from '../sandbox';
 
 /** FilterLogEvents returns at most 10,000 events per page (CloudWatch Logs API Reference, FilterLogEvents `limit`). */
@@ -18,14 +22,18 @@ export function compileFilterPattern(pattern: string | undefined): Matcher {
   const text = (pattern ?? '').trim();
   if (text === '') return () => true;
   if (text.startsWith('[')) return compileSpaceDelimited(text);
-  if (text.startsWith('{')) throw awsError('InvalidParameterException', 'the sandbox does not model JSON filter patterns');
+  if (text.startsWith('{'))
+    throw awsError('InvalidParameterException', 'the sandbox does not model JSON filter patterns');
   const terms = [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2]);
   return (message) => terms.every((term) => message.includes(term));
 }
 
 function compileSpaceDelimited(text: string): Matcher {
   if (!text.endsWith(']')) throw awsError('InvalidParameterException', `invalid filter pattern ${text}`);
-  const fields = text.slice(1, -1).split(',').map((field) => field.trim());
+  const fields = text
+    .slice(1, -1)
+    .split(',')
+    .map((field) => field.trim());
   const checks: Array<{ index: number; test: (value: string) => boolean }> = [];
   fields.forEach((field, index) => {
     const match = /^([\w.-]+)\s*(!=|>=|<=|=|>|<)\s*(.+)$/.exec(field);
@@ -41,7 +49,12 @@ function compileSpaceDelimited(text: string): Matcher {
 }
 
 function comparison(op: string, expected: string): (value: string) => boolean {
-  const wildcard = new RegExp(`^${expected.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const wildcard = new RegExp(
+    `^${expected
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   switch (op) {
     case '=':
       return (value) => wildcard.test(value);
@@ -61,7 +74,7 @@ function comparison(op: string, expected: string): (value: string) => boolean {
 /** A group's events, hand-written and generated, in time order; undefined when the group does not exist. */
 function groupEvents(ctx: CallContext, name: string): LogEventLine[] | undefined {
   const written = ctx.regionState.logGroups.find((group) => group.name === name);
-  const generated = generatedLogsOf(ctx.regionState).logGroups.get(name);
+  const generated = generatedLogGroupsOf(ctx.regionState).get(name);
   if (!written && !generated) return undefined;
   const events = [...(generated ?? [])];
   for (const event of written?.events ?? []) events.push(event);
@@ -75,7 +88,8 @@ function filterLogEvents(ctx: CallContext, input: FilterLogEventsCommandInput): 
     throw awsError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix are mutually exclusive');
   }
   const limit = input.limit ?? MAX_LIMIT;
-  if (limit < 1 || limit > MAX_LIMIT) throw awsError('InvalidParameterException', `limit must be between 1 and ${MAX_LIMIT}`);
+  if (limit < 1 || limit > MAX_LIMIT)
+    throw awsError('InvalidParameterException', `limit must be between 1 and ${MAX_LIMIT}`);
   const events = groupEvents(ctx, name);
   if (!events) throw awsError('ResourceNotFoundException', 'The specified log group does not exist.');
   const matcher = compileFilterPattern(input.filterPattern);

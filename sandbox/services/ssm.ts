@@ -56,27 +56,40 @@ interface DocumentParameter {
 /** Custody's documents as the member stack deploys them: the JSON files under infra/documents/. */
 function loadDocument(name: string): { parameters: Record<string, DocumentParameter> } {
   const path = join(projectRoot(), 'infra', 'documents', `${name}.json`);
-  if (!/^[A-Za-z0-9_.-]{3,128}$/.test(name) || !existsSync(path)) throw awsError('InvalidDocument', `Document with name ${name} does not exist.`);
+  if (!/^[A-Za-z0-9_.-]{3,128}$/.test(name) || !existsSync(path))
+    throw awsError('InvalidDocument', `Document with name ${name} does not exist.`);
   return JSON.parse(readFileSync(path, 'utf8')) as { parameters: Record<string, DocumentParameter> };
 }
 
-function checkParameters(document: { parameters: Record<string, DocumentParameter> }, given: Record<string, string[]>): void {
+function checkParameters(
+  document: { parameters: Record<string, DocumentParameter> },
+  given: Record<string, string[]>,
+): void {
   for (const name of Object.keys(given)) {
-    if (!document.parameters[name]) throw awsError('InvalidParameters', `Parameter "${name}" is not defined in the document.`);
+    if (!document.parameters[name])
+      throw awsError('InvalidParameters', `Parameter "${name}" is not defined in the document.`);
   }
   for (const [name, definition] of Object.entries(document.parameters)) {
     const values = given[name];
-    if (!values && definition.default === undefined) throw awsError('InvalidParameters', `Parameter "${name}" is required but was not supplied.`);
+    if (!values && definition.default === undefined)
+      throw awsError('InvalidParameters', `Parameter "${name}" is required but was not supplied.`);
     const pattern = definition.allowedPattern ? new RegExp(definition.allowedPattern) : undefined;
     if (pattern && values?.some((value) => !pattern.test(value))) {
-      throw awsError('InvalidParameters', `Parameter "${name}" "${values.join(',').slice(0, 64)}..." failed to satisfy constraint: allowedPattern ${definition.allowedPattern}`);
+      throw awsError(
+        'InvalidParameters',
+        `Parameter "${name}" "${values.join(',').slice(0, 64)}..." failed to satisfy constraint: allowedPattern ${definition.allowedPattern}`,
+      );
     }
   }
 }
 
 function findInstance(ctx: CallContext, instanceId: string): InstanceState {
   const instance = ctx.regionState.instances.find((candidate) => candidate.instanceId === instanceId);
-  if (!instance || instance.state === 'terminated') throw awsError('InvalidInstanceId', `Instances [[${instanceId}]] not in a valid state for account ${ctx.caller.accountId}`);
+  if (!instance || instance.state === 'terminated')
+    throw awsError(
+      'InvalidInstanceId',
+      `Instances [[${instanceId}]] not in a valid state for account ${ctx.caller.accountId}`,
+    );
   return instance;
 }
 
@@ -84,12 +97,19 @@ function online(instance: InstanceState): boolean {
   return instance.ssm.online && instance.state === 'running';
 }
 
-function describeInstanceInformation(ctx: CallContext, input: DescribeInstanceInformationCommandInput): Partial<DescribeInstanceInformationCommandOutput> {
+function describeInstanceInformation(
+  ctx: CallContext,
+  input: DescribeInstanceInformationCommandInput,
+): Partial<DescribeInstanceInformationCommandOutput> {
   const wanted = [
     ...(input.Filters ?? []).filter((f) => f.Key === 'InstanceIds').flatMap((f) => f.Values ?? []),
-    ...(input.InstanceInformationFilterList ?? []).filter((f) => f.key === 'InstanceIds').flatMap((f) => f.valueSet ?? []),
+    ...(input.InstanceInformationFilterList ?? [])
+      .filter((f) => f.key === 'InstanceIds')
+      .flatMap((f) => f.valueSet ?? []),
   ];
-  const instances = ctx.regionState.instances.filter((instance) => wanted.length === 0 || wanted.includes(instance.instanceId));
+  const instances = ctx.regionState.instances.filter(
+    (instance) => wanted.length === 0 || wanted.includes(instance.instanceId),
+  );
   return {
     InstanceInformationList: instances.map((instance) => ({
       InstanceId: instance.instanceId,
@@ -144,7 +164,10 @@ function sendCommand(ctx: CallContext, input: SendCommandCommandInput): Partial<
 function record(ctx: CallContext, commandId: string | undefined, instanceId: string | undefined): CommandRecord {
   const command = commands(ctx.sandbox).get(commandId ?? '');
   if (!command || command.instance.instanceId !== instanceId || command.accountId !== ctx.caller.accountId) {
-    throw awsError('InvocationDoesNotExist', 'An error occurred (InvocationDoesNotExist) when calling the GetCommandInvocation operation');
+    throw awsError(
+      'InvocationDoesNotExist',
+      'An error occurred (InvocationDoesNotExist) when calling the GetCommandInvocation operation',
+    );
   }
   return command;
 }
@@ -153,20 +176,45 @@ function record(ctx: CallContext, commandId: string | undefined, instanceId: str
  * Command statuses as Run Command reports them (Understanding command statuses, Systems Manager User Guide): an offline node
  * is Undeliverable, a slow one stays InProgress, then Success or Failed with the script's exit code and output.
  */
-async function getCommandInvocation(ctx: CallContext, input: GetCommandInvocationCommandInput): Promise<Partial<GetCommandInvocationCommandOutput>> {
+async function getCommandInvocation(
+  ctx: CallContext,
+  input: GetCommandInvocationCommandInput,
+): Promise<Partial<GetCommandInvocationCommandOutput>> {
   const command = record(ctx, input.CommandId, input.InstanceId);
-  const base = { CommandId: command.commandId, InstanceId: command.instance.instanceId, DocumentName: command.documentName, PluginName: input.PluginName };
-  const status = (Status: GetCommandInvocationCommandOutput['Status'], StatusDetails: string, ResponseCode = -1) => ({ ...base, Status, StatusDetails, ResponseCode });
+  const base = {
+    CommandId: command.commandId,
+    InstanceId: command.instance.instanceId,
+    DocumentName: command.documentName,
+    PluginName: input.PluginName,
+  };
+  const status = (Status: GetCommandInvocationCommandOutput['Status'], StatusDetails: string, ResponseCode = -1) => ({
+    ...base,
+    Status,
+    StatusDetails,
+    ResponseCode,
+  });
   if (command.cancelled) return status('Cancelled', 'Cancelled');
   if (!command.deliverable) return status('Failed', 'Undeliverable');
   const elapsed = Date.now() - command.sentAt;
   if (elapsed < ctx.sandbox.pendingMs || command.instance.ssm.behaviour === 'slow') {
-    return elapsed > command.timeoutSeconds * 1000 ? status('TimedOut', 'ExecutionTimedOut') : status('InProgress', 'InProgress');
+    return elapsed > command.timeoutSeconds * 1000
+      ? status('TimedOut', 'ExecutionTimedOut')
+      : status('InProgress', 'InProgress');
   }
-  command.run ??= runDocument({ sandbox: ctx.sandbox, accountId: command.accountId, region: command.region, instance: command.instance, documentName: command.documentName, parameters: command.parameters });
+  command.run ??= runDocument({
+    sandbox: ctx.sandbox,
+    accountId: command.accountId,
+    region: command.region,
+    instance: command.instance,
+    documentName: command.documentName,
+    parameters: command.parameters,
+  });
   const result = await command.run;
   // An agent that dies mid-run never reports back: Run Command marks the invocation TimedOut once its timeout passes.
-  const final = result.responseCode === -1 ? status('TimedOut', 'ExecutionTimedOut') : status(result.status, result.status, result.responseCode);
+  const final =
+    result.responseCode === -1
+      ? status('TimedOut', 'ExecutionTimedOut')
+      : status(result.status, result.status, result.responseCode);
   return {
     ...final,
     StandardOutputContent: result.stdout.slice(0, MAX_STDOUT),
@@ -177,7 +225,8 @@ async function getCommandInvocation(ctx: CallContext, input: GetCommandInvocatio
 
 function cancelCommand(ctx: CallContext, input: CancelCommandCommandInput): Record<string, never> {
   const command = commands(ctx.sandbox).get(input.CommandId ?? '');
-  if (!command || command.accountId !== ctx.caller.accountId) throw awsError('InvalidCommandId', `Command ${input.CommandId} does not exist.`);
+  if (!command || command.accountId !== ctx.caller.accountId)
+    throw awsError('InvalidCommandId', `Command ${input.CommandId} does not exist.`);
   if (!command.run) command.cancelled = true;
   return {};
 }

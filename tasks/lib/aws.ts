@@ -61,6 +61,8 @@ export interface ClientFactoryOptions {
   readonly interceptor?: ClientInterceptor;
   /** The orchestrator's account id when known (sandbox or stack outputs); only used for labels. */
   readonly orchestratorAccountId?: string;
+  /** Credentials of the orchestrator principal (e.g. the CLI's `fromIni({ profile })`); the SDK's default chain when absent. */
+  readonly baseCredentials?: AwsCredentialIdentityProvider;
 }
 
 type Constructor<T> = new (config: { region: string; credentials: AwsCredentialIdentityProvider; maxAttempts: number }) => T;
@@ -68,7 +70,7 @@ type Constructor<T> = new (config: { region: string; credentials: AwsCredentialI
 export function createClientFactory(options: ClientFactoryOptions): ClientFactory {
   const base: AwsCredentialIdentityProvider | undefined = options.interceptor
     ? async () => options.interceptor!.orchestratorCredentials()
-    : undefined;
+    : options.baseCredentials;
   const cache = new Map<string, Clients>();
 
   const build = (accountId: string, region: string, credentials: AwsCredentialIdentityProvider | undefined): Clients => {

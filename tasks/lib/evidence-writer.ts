@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { errorMessage, EvidenceWriteError, InvalidInputError } from './errors';
 import { crc32Base64, crc32Combine, crc32Of } from './evidence-checksums';
+import { BackgroundSha256, ownedBuffer } from './sha256-worker';
 
 /** S3 multipart limits (Amazon S3 multipart upload limits): 5 MiB minimum part except the last, 10,000 parts. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -31,7 +32,7 @@ export interface EvidenceWriteRequest {
   readonly retainUntil: Date;
   /** Bytes per part (≥ 5 MiB); a body no larger than this is sent with one PutObject. */
   readonly partSize?: number;
-  /** Parts uploaded in parallel; also bounds the part buffers in memory (about (concurrency + 2) × partSize). */
+  /** Parts hashed or uploaded at once; also bounds the part buffers in memory (about (concurrency + 2) × partSize). */
   readonly concurrency?: number;
   /** Expected size, when known, so the part size grows to stay within 10,000 parts. */
   readonly sizeHint?: number;
@@ -53,36 +54,45 @@ export interface EvidenceWriteResult {
  * Streams `body` into `s3://bucket/key`. A body that fits in one part goes up with PutObject carrying its SHA-256 as
  * ChecksumSHA256, so S3 verifies exactly the hash the custody log records. A larger body becomes a multipart upload with a
  * CRC32 per part and a FULL_OBJECT CRC32 on completion (Checking object integrity in Amazon S3: full-object checksums for
- * multipart uploads): S3 verifies every byte while the whole-object SHA-256 is computed once, on the stream, instead of a
- * second SHA-256 pass per part. Every write says `If-None-Match: *` (S3 conditional writes), so an existing key is never
+ * multipart uploads): S3 verifies every byte while the whole-object SHA-256 is computed once, on a worker thread beside the
+ * uploads, instead of a second SHA-256 pass per part. Every write says `If-None-Match: *` (S3 conditional writes), so an existing key is never
  * replaced, and a failed multipart upload is aborted so no parts are left behind. Nothing here deletes or re-locks objects.
  */
 export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest): Promise<EvidenceWriteResult> {
   const partSize = partSizeFor(request);
   const concurrency = Math.max(1, Math.floor(request.concurrency ?? DEFAULT_CONCURRENCY));
-  const sha256 = createHash('sha256');
   const pending = new PartBuffer();
   let upload: MultipartWriter | undefined;
+  let hasher: BackgroundSha256 | undefined;
   let bytes = 0;
   try {
     for await (const chunk of chunksOf(request.body)) {
-      sha256.update(chunk);
       bytes += chunk.length;
       pending.push(chunk);
       // Only more than one part's worth of bytes makes a multipart upload, so a body of exactly partSize is one PutObject.
       while (pending.size > partSize) {
+        hasher ??= new BackgroundSha256();
         upload ??= await MultipartWriter.start(s3, request, concurrency);
-        await upload.add(pending.take(partSize));
+        // Waiting for a free slot (a part hashed and uploaded) is the back-pressure that keeps part buffers bounded.
+        await upload.slot();
+        upload.add(hasher.hash(pending.takeOwned(partSize)));
       }
     }
-    const digest = sha256.digest();
-    if (!upload) return await putSingle(s3, request, pending.take(pending.size), digest);
-    await upload.add(pending.take(pending.size));
+    if (!upload || !hasher) {
+      const body = pending.take(pending.size);
+      return await putSingle(s3, request, body, createHash('sha256').update(body).digest());
+    }
+    await upload.slot();
+    upload.add(hasher.hash(pending.takeOwned(pending.size)));
+    // The hash is settled before the object is completed: an object never exists without the hash the custody log needs.
+    const digest = await hasher.digest();
     const done = await upload.complete(bytes);
     return { key: request.key, bytes, sha256: digest.toString('hex'), ...done, checksumAlgorithm: 'CRC32', checksumType: 'FULL_OBJECT' };
   } catch (error) {
     if (upload) await upload.abort(error);
     throw mapError(error, request);
+  } finally {
+    await hasher?.close();
   }
 }
 
@@ -134,7 +144,8 @@ function common(request: EvidenceWriteRequest) {
 class MultipartWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly parts: CompletedPart[] = [];
-  private crc = 0;
+  /** CRC32 and length of each part, in part order, for the full-object CRC32. */
+  private readonly crcs: Array<[number, number]> = [];
   private nextPart = 1;
   private failure: unknown;
 
@@ -151,33 +162,36 @@ class MultipartWriter {
     return new MultipartWriter(s3, request, created.UploadId, concurrency);
   }
 
-  public async add(body: Buffer): Promise<void> {
+  /** Resolves when another part may be started; throws the first failure of a part already under way. */
+  public async slot(): Promise<void> {
     while (this.inFlight.size >= this.concurrency && this.failure === undefined) await Promise.race(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Uploads the next part once its bytes are back from the hashing worker; call `slot()` first. */
+  public add(hashed: Promise<Buffer>): void {
     const partNumber = this.nextPart++;
     if (partNumber > MAX_PARTS) throw new EvidenceWriteError(`${this.request.key} needs more than ${MAX_PARTS} parts; pass a sizeHint or a larger partSize`);
-    const partCrc = crc32Of(body);
-    this.crc = partNumber === 1 ? partCrc : crc32Combine(this.crc, partCrc, body.length);
-    const sent = this.s3
-      .send(
-        new UploadPartCommand({
-          Bucket: this.request.bucket,
-          Key: this.request.key,
-          UploadId: this.uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-          ChecksumCRC32: crc32Base64(partCrc),
-        }),
-      )
-      .then(
-        (response) => {
-          this.parts[partNumber - 1] = { PartNumber: partNumber, ETag: response.ETag, ChecksumCRC32: response.ChecksumCRC32 ?? crc32Base64(partCrc) };
-        },
-        (error: unknown) => {
-          this.failure ??= error;
-        },
-      )
+    const sent: Promise<void> = hashed
+      .then(async (body) => {
+        const partCrc = crc32Of(body);
+        this.crcs[partNumber - 1] = [partCrc, body.length];
+        const response = await this.s3.send(
+          new UploadPartCommand({
+            Bucket: this.request.bucket,
+            Key: this.request.key,
+            UploadId: this.uploadId,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: body.length,
+            ChecksumCRC32: crc32Base64(partCrc),
+          }),
+        );
+        this.parts[partNumber - 1] = { PartNumber: partNumber, ETag: response.ETag, ChecksumCRC32: response.ChecksumCRC32 ?? crc32Base64(partCrc) };
+      })
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
       .finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);
   }
@@ -185,7 +199,8 @@ class MultipartWriter {
   public async complete(bytes: number): Promise<{ versionId?: string; checksum?: string }> {
     await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
-    const checksum = crc32Base64(this.crc);
+    const crc = this.crcs.reduce((acc, [partCrc, length], index) => (index === 0 ? partCrc : crc32Combine(acc, partCrc, length)), 0);
+    const checksum = crc32Base64(crc);
     const response = await this.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: this.request.bucket,
@@ -221,6 +236,22 @@ class PartBuffer {
   public push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
+  }
+
+  /** The next `count` bytes copied into a buffer of their own, which can be handed to the hashing worker. */
+  public takeOwned(count: number): Buffer {
+    const out = ownedBuffer(count);
+    let filled = 0;
+    while (filled < count) {
+      const first = this.chunks[0];
+      const used = Math.min(first.length, count - filled);
+      first.copy(out, filled, 0, used);
+      filled += used;
+      if (used === first.length) this.chunks.shift();
+      else this.chunks[0] = first.subarray(used);
+    }
+    this.size -= count;
+    return out;
   }
 
   public take(count: number): Buffer {

@@ -1,7 +1,10 @@
 // SHA-256 of a large evidence body on a worker thread, so hashing runs beside the checksumming and uploading on the main thread.
 import { Worker } from 'node:worker_threads';
 
-/** The worker's code, inline so it runs the same from sources, from dist/ and from a bundled Lambda. */
+/**
+ * The worker's code, inline so it runs the same from sources, from dist/ and from a bundled Lambda. Each part's memory is
+ * transferred in and back out (no copies, and nothing left for the worker's garbage collector to hold on to).
+ */
 const SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
@@ -11,72 +14,66 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ digest: hash.digest('hex') });
     return;
   }
-  hash.update(new Uint8Array(message.buffer, message.offset, message.length));
-  parentPort.postMessage({ hashed: message.seq });
+  hash.update(new Uint8Array(message.buffer));
+  parentPort.postMessage({ seq: message.seq, buffer: message.buffer }, [message.buffer]);
 });
 `;
 
-/** Allocates a part buffer the worker can read without a copy. */
-export function sharedBuffer(size: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(size));
+/** Allocates a part buffer that owns its whole ArrayBuffer, so it can be transferred to the worker and back. */
+export function ownedBuffer(size: number): Buffer {
+  return Buffer.allocUnsafeSlow(size);
 }
 
-/**
- * Hashes buffers in the order given. Buffers must come from `sharedBuffer` (shared memory, no copy to the worker) and must
- * not change afterwards. `backlog()` tells how many are still waiting, so the caller can bound memory.
- */
+/** Hashes buffers in the order given; each `hash` call resolves with the same bytes once they are in the digest. */
 export class BackgroundSha256 {
   private readonly worker = new Worker(SOURCE, { eval: true });
   private sent = 0;
-  private hashed = 0;
+  private readonly waiting = new Map<number, { resolve: (buffer: Buffer) => void; reject: (error: Error) => void }>();
+  private finish: { resolve: (hex: string) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
-  private wake: Array<() => void> = [];
-  private digestWaiter: ((hex: string) => void) | undefined;
 
   public constructor() {
-    this.worker.on('message', (message: { hashed?: number; digest?: string }) => {
-      if (message.digest !== undefined) this.digestWaiter?.(message.digest);
-      if (message.hashed !== undefined) this.hashed = message.hashed;
-      this.notify();
+    this.worker.on('message', (message: { seq?: number; buffer?: ArrayBuffer; digest?: string }) => {
+      if (message.digest !== undefined) this.finish?.resolve(message.digest);
+      if (message.seq === undefined || !message.buffer) return;
+      this.waiting.get(message.seq)?.resolve(Buffer.from(message.buffer));
+      this.waiting.delete(message.seq);
     });
-    this.worker.on('error', (error) => {
-      this.failure = error;
-      this.notify();
-    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', () => this.fail(new Error('the hashing worker stopped')));
   }
 
-  public update(buffer: Buffer): void {
-    if (!(buffer.buffer instanceof SharedArrayBuffer)) throw new TypeError('BackgroundSha256 needs buffers from sharedBuffer()');
+  /** Adds `buffer` (from `ownedBuffer`) to the digest; the caller gives it up until the promise returns it. */
+  public hash(buffer: Buffer): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (buffer.byteOffset !== 0 || buffer.byteLength !== buffer.buffer.byteLength) throw new TypeError('BackgroundSha256 needs buffers from ownedBuffer()');
     this.sent += 1;
-    this.worker.postMessage({ seq: this.sent, buffer: buffer.buffer, offset: buffer.byteOffset, length: buffer.byteLength });
+    const seq = this.sent;
+    const back = new Promise<Buffer>((resolve, reject) => this.waiting.set(seq, { resolve, reject }));
+    const memory = buffer.buffer as ArrayBuffer;
+    this.worker.postMessage({ seq, buffer: memory }, [memory]);
+    return back;
   }
 
-  /** Waits until at most `max` buffers are still waiting to be hashed. */
-  public async drain(max: number): Promise<void> {
-    while (this.sent - this.hashed > max) {
-      if (this.failure) throw this.failure;
-      await new Promise<void>((resolve) => this.wake.push(resolve));
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  public async digest(): Promise<Buffer> {
-    await this.drain(0);
-    const hex = await new Promise<string>((resolve, reject) => {
-      this.digestWaiter = resolve;
-      this.wake.push(() => this.failure && reject(this.failure));
-      this.worker.postMessage({ done: true });
+  /** The SHA-256 of everything hashed, once every buffer before it is done. */
+  public digest(): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    const hex = new Promise<string>((resolve, reject) => {
+      this.finish = { resolve, reject };
     });
-    return Buffer.from(hex, 'hex');
+    this.worker.postMessage({ done: true });
+    return hex.then((value) => Buffer.from(value, 'hex'));
   }
 
   public async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
 
-  private notify(): void {
-    const waiting = this.wake;
-    this.wake = [];
-    for (const resolve of waiting) resolve();
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+    this.finish?.reject(error);
   }
 }

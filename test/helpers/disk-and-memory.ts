@@ -44,13 +44,28 @@ export function scenarioWithWindows(): Scenario {
       { deviceName: 'xvdf', volumeId: 'vol-0f11e5e7000000002', deleteOnTermination: false },
     ],
     instanceStore: [{ deviceName: '/dev/sdb', virtualName: 'ephemeral0' }],
-    networkInterfaces: [{ ...linux.networkInterfaces[0], networkInterfaceId: 'eni-0f11e5e7000000001', privateIpAddress: '10.20.1.80', publicIpAddress: undefined }],
+    networkInterfaces: [
+      {
+        ...linux.networkInterfaces[0],
+        networkInterfaceId: 'eni-0f11e5e7000000001',
+        privateIpAddress: '10.20.1.80',
+        publicIpAddress: undefined,
+      },
+    ],
     tags: { Name: 'files-1' },
     memoryMiB: 48,
     ssm: { online: true, agentVersion: '3.3.1142.0', behaviour: 'normal' },
   });
   region.volumes.push(
-    { volumeId: 'vol-0f11e5e7000000001', sizeGiB: 30, volumeType: 'gp3', availabilityZone: 'eu-west-1a', encrypted: false, tags: {}, snapshotFails: false },
+    {
+      volumeId: 'vol-0f11e5e7000000001',
+      sizeGiB: 30,
+      volumeType: 'gp3',
+      availabilityZone: 'eu-west-1a',
+      encrypted: false,
+      tags: {},
+      snapshotFails: false,
+    },
     {
       volumeId: 'vol-0f11e5e7000000002',
       sizeGiB: 50,

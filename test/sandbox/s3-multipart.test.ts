@@ -123,4 +123,18 @@ describe('sandbox S3 multipart uploads', () => {
       else await expect(completing).rejects.toMatchObject({ name: expected });
     }
   });
+
+  it('assembles the object correctly when parts arrive out of order or are sent again', async () => {
+    const { s3, root } = setup();
+    const bodies = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(777)];
+    const uploadId = await start(s3, 'shuffled');
+    const withLength = (body: Buffer) => ({ ContentLength: body.length });
+    const third = await part(s3, 'shuffled', uploadId, 3, bodies[2], withLength(bodies[2]));
+    const first = await part(s3, 'shuffled', uploadId, 1, randomBytes(5 * MiB), withLength(bodies[0]));
+    const second = await part(s3, 'shuffled', uploadId, 2, bodies[1], withLength(bodies[1]));
+    const firstAgain = await part(s3, 'shuffled', uploadId, 1, bodies[0], withLength(bodies[0]));
+    expect(firstAgain.ETag).not.toBe(first.ETag);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'shuffled', UploadId: uploadId, MultipartUpload: { Parts: [firstAgain, second, third] } }));
+    expect(readFileSync(objectPath(root, BUCKET, 'shuffled')).equals(Buffer.concat(bodies))).toBe(true);
+  });
 });

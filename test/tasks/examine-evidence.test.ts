@@ -65,6 +65,22 @@ describe('ExamineEvidence', () => {
     expect(output.gaps).toEqual([expect.objectContaining({ target: `${BASE}/logs/cloudtrail.jsonl`, error: 'checksum-mismatch' })]);
   });
 
+  it('checks a multipart memory image against the full-object CRC32 the bucket verified', async () => {
+    const { ctx, custodyCase } = await collected();
+    const image = Buffer.alloc(17 * 1024 * 1024, 0x5a);
+    await ctx.deps.store(custodyCase.caseId, TARGET.region).putArtifact({ key: `${BASE}/memory/memory.raw`, body: image, source: 'ssm:avml', target: TARGET.instanceId });
+    expect(ctx.env.sandbox.callsOf('S3', 'CompleteMultipartUpload')).toHaveLength(1);
+    expect((await examineEvidence({ case: custodyCase }, ctx.deps)).gaps).toEqual([]);
+    const bucket = ctx.env.config.regions[TARGET.region].evidenceBucket;
+    const metaFile = join(ctx.env.sandbox.root, '.s3meta', bucket, 'objects', `${encodeURIComponent(`cases/${custodyCase.caseId}/${BASE}/memory/memory.raw`)}.json`);
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    expect(meta.versions[0].checksum).toMatchObject({ algorithm: 'CRC32', type: 'FULL_OBJECT' });
+    meta.versions[0].checksum.value = 'AAAAAA==';
+    writeFileSync(metaFile, JSON.stringify(meta));
+    const output = await examineEvidence({ case: custodyCase }, ctx.deps);
+    expect(output.gaps).toEqual([expect.objectContaining({ target: `${BASE}/memory/memory.raw`, error: 'checksum-mismatch' })]);
+  });
+
   it('reports each planned category a target lacks, and not the ones the options turned off', async () => {
     const custodyCase = newCase({ options: { isolate: true, memory: true, volatile: false, logs: true, snapshots: true, logWindowHours: 24, isolationPolicy: 'capture-first' } });
     const ctx = makeTestContext();

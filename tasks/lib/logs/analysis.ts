@@ -50,7 +50,10 @@ export interface RegionAnalysis {
 const logsKey = (target: Target, file: string): string => `${target.accountId}/${target.instanceId}/logs/${file}`;
 
 /** Instance id → the instance's own addresses, from each target's query record (written by CollectLogs). */
-async function instanceAddresses(targets: readonly Target[], reader: EvidenceReader): Promise<Map<string, Set<string>>> {
+async function instanceAddresses(
+  targets: readonly Target[],
+  reader: EvidenceReader,
+): Promise<Map<string, Set<string>>> {
   const instances = new Map<string, Set<string>>();
   for (const target of targets) {
     const stream = await reader.open(logsKey(target, 'query.json'));
@@ -62,7 +65,13 @@ async function instanceAddresses(targets: readonly Target[], reader: EvidenceRea
   return instances;
 }
 
-export async function analyzeRegion(caseData: Case, region: string, reader: EvidenceReader, store: CaseStore, options: AnalysisOptions = {}): Promise<RegionAnalysis> {
+export async function analyzeRegion(
+  caseData: Case,
+  region: string,
+  reader: EvidenceReader,
+  store: CaseStore,
+  options: AnalysisOptions = {},
+): Promise<RegionAnalysis> {
   const targets = caseData.targets.filter((target) => target.region === region);
   const gaps: Gap[] = [];
   const correlator = new Correlator({
@@ -80,7 +89,11 @@ export async function analyzeRegion(caseData: Case, region: string, reader: Evid
         const key = logsKey(target, file);
         const stream = await reader.open(key);
         if (!stream) {
-          gaps.push({ target: targetLabel(target), step: `analyze.${source}`, reason: `no ${file} in the evidence: that source is missing from the timeline` });
+          gaps.push({
+            target: targetLabel(target),
+            step: `analyze.${source}`,
+            reason: `no ${file} in the evidence: that source is missing from the timeline`,
+          });
           continue;
         }
         let lineNo = 0;
@@ -109,10 +122,22 @@ export async function analyzeRegion(caseData: Case, region: string, reader: Evid
     }
   }
 
-  const timeline = await store.putArtifact({ key: TIMELINE_KEY, body: linesStream(counted()), contentType: 'application/x-ndjson', source: 'custody:analyze-case', target: 'case' });
+  const timeline = await store.putArtifact({
+    key: TIMELINE_KEY,
+    body: linesStream(counted()),
+    contentType: 'application/x-ndjson',
+    source: 'custody:analyze-case',
+    target: 'case',
+  });
   const correlations: Correlation[] = correlator.results();
   const report = { caseId: caseData.caseId, region, generatedFrom: TIMELINE_KEY, correlations };
-  const findings = await store.putArtifact({ key: FINDINGS_KEY, body: `${JSON.stringify(report, null, 2)}\n`, contentType: 'application/json', source: 'custody:analyze-case', target: 'case' });
+  const findings = await store.putArtifact({
+    key: FINDINGS_KEY,
+    body: `${JSON.stringify(report, null, 2)}\n`,
+    contentType: 'application/json',
+    source: 'custody:analyze-case',
+    target: 'case',
+  });
   return {
     region,
     timeline: { key: TIMELINE_KEY, events: counts.events, bytes: timeline.bytes, sha256: timeline.sha256 },

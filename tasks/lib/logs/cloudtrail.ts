@@ -21,13 +21,20 @@ export interface CloudTrailQuery {
  */
 export function instanceLookups(instanceId: string, resourceIds: readonly string[]): LookupAttribute[] {
   return [
-    ...[instanceId, ...resourceIds].map((id): LookupAttribute => ({ AttributeKey: 'ResourceName', AttributeValue: id })),
+    ...[instanceId, ...resourceIds].map((id): LookupAttribute => ({
+      AttributeKey: 'ResourceName',
+      AttributeValue: id,
+    })),
     { AttributeKey: 'Username', AttributeValue: instanceId },
   ];
 }
 
 /** Every event matching any of the attributes, each once (by EventId), as pages arrive. */
-export async function* lookupEvents(client: CloudTrailClient, query: CloudTrailQuery, pacing: PacingOptions = LOOKUP_PACING): AsyncGenerator<Event> {
+export async function* lookupEvents(
+  client: CloudTrailClient,
+  query: CloudTrailQuery,
+  pacing: PacingOptions = LOOKUP_PACING,
+): AsyncGenerator<Event> {
   const paced = pacer(pacing);
   const seen = new Set<string>();
   for (const attribute of query.attributes) {
@@ -57,6 +64,8 @@ export async function* lookupEvents(client: CloudTrailClient, query: CloudTrailQ
 
 /** The evidence line of an event: CloudTrail's own record, byte for byte when it is already one line. */
 export function cloudTrailLine(event: Event): string {
-  const record = event.CloudTrailEvent ?? JSON.stringify({ eventID: event.EventId, eventName: event.EventName, eventTime: event.EventTime });
+  const record =
+    event.CloudTrailEvent ??
+    JSON.stringify({ eventID: event.EventId, eventName: event.EventName, eventTime: event.EventTime });
   return record.includes('\n') ? JSON.stringify(JSON.parse(record)) : record;
 }

@@ -41,7 +41,10 @@ const SENSITIVE_SERVICES = /^(iam|s3|sts|kms|organizations|secretsmanager)\./;
 
 /** Collects correlations as events stream past, in any order; memory is bounded by `maxEvidence` per correlation. */
 export class Correlator {
-  private readonly found = new Map<string, { meta: Omit<Correlation, 'count' | 'evidence'>; count: number; evidence: EvidenceRef[] }>();
+  private readonly found = new Map<
+    string,
+    { meta: Omit<Correlation, 'count' | 'evidence'>; count: number; evidence: EvidenceRef[] }
+  >();
   private readonly max: number;
   private readonly firstSeen: number;
 
@@ -60,7 +63,13 @@ export class Correlator {
   public results(): Correlation[] {
     const order: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
     return [...this.found.values()]
-      .map(({ meta, count, evidence }) => ({ ...meta, count, evidence: [...evidence].sort((a, b) => a.datetime.localeCompare(b.datetime) || a.line - b.line) }))
+      .map(({ meta, count, evidence }) => ({
+        ...meta,
+        count,
+        evidence: [...evidence]
+          .sort((a, b) => a.datetime.localeCompare(b.datetime) || a.line - b.line)
+          .slice(0, this.max),
+      }))
       .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity) || a.id.localeCompare(b.id));
   }
 
@@ -71,7 +80,8 @@ export class Correlator {
     const ref = { key: event.evidence, line: event.evidence_line, datetime: event.datetime, message: event.message };
     entry.evidence.push(ref);
     // Keep the earliest `max` by time: the start of an activity is what a responder reads first.
-    if (entry.evidence.length > this.max * 2) entry.evidence = entry.evidence.sort((a, b) => a.datetime.localeCompare(b.datetime)).slice(0, this.max);
+    if (entry.evidence.length > this.max * 2)
+      entry.evidence = entry.evidence.sort((a, b) => a.datetime.localeCompare(b.datetime)).slice(0, this.max);
   }
 
   private cloudTrail(event: TimelineEvent): void {
@@ -80,29 +90,77 @@ export class Correlator {
     if (!session || !addresses) return;
     const error = event.error_code as string | undefined;
     if (error && DENIED.test(error)) {
-      this.add({ id: `denied-calls:${session}`, title: `API calls denied to ${session}'s role`, severity: 'high', question: `Did anyone using ${session}'s instance credentials try actions its role does not allow?` }, event);
+      this.add(
+        {
+          id: `denied-calls:${session}`,
+          title: `API calls denied to ${session}'s role`,
+          severity: 'high',
+          question: `Did anyone using ${session}'s instance credentials try actions its role does not allow?`,
+        },
+        event,
+      );
     }
     const tls = event.tls_version as string | undefined;
     if (tls && LEGACY_TLS.has(tls)) {
-      this.add({ id: `legacy-tls:${session}`, title: `Calls made over ${tls} with ${session}'s credentials`, severity: 'medium', question: 'Which calls used TLS 1.0 or 1.1 (old tooling, unlike the SDKs on the instance)?' }, event);
+      this.add(
+        {
+          id: `legacy-tls:${session}`,
+          title: `Calls made over ${tls} with ${session}'s credentials`,
+          severity: 'medium',
+          question: 'Which calls used TLS 1.0 or 1.1 (old tooling, unlike the SDKs on the instance)?',
+        },
+        event,
+      );
     }
     const source = String(event.source_ip ?? '');
     if (IP.test(source) && !addresses.has(source)) {
-      this.add({ id: `credentials-outside:${session}`, title: `${session}'s instance credentials used from outside the instance`, severity: 'critical', question: `Were ${session}'s role credentials used from an address that is not the instance's (exfiltrated credentials)?` }, event);
+      this.add(
+        {
+          id: `credentials-outside:${session}`,
+          title: `${session}'s instance credentials used from outside the instance`,
+          severity: 'critical',
+          question: `Were ${session}'s role credentials used from an address that is not the instance's (exfiltrated credentials)?`,
+        },
+        event,
+      );
     }
     const after = Date.parse(event.datetime) >= this.firstSeen;
     if (after && (event.read_only === false || SENSITIVE_SERVICES.test(String(event.event_source)))) {
-      this.add({ id: `after-first-seen:${session}`, title: `Actions by ${session}'s role after the finding was first seen`, severity: 'high', question: 'What did the instance role do after the suspicious activity began (IAM, S3 and other changes)?' }, event);
+      this.add(
+        {
+          id: `after-first-seen:${session}`,
+          title: `Actions by ${session}'s role after the finding was first seen`,
+          severity: 'high',
+          question: 'What did the instance role do after the suspicious activity began (IAM, S3 and other changes)?',
+        },
+        event,
+      );
     }
   }
 
   private flow(event: TimelineEvent): void {
     if (event.action === 'REJECT' && event.protocol === 'tcp') {
-      this.add({ id: 'rejected-tcp', title: 'Rejected TCP connections', severity: 'low', question: 'Which TCP connections to or from the instance were refused?' }, event);
+      this.add(
+        {
+          id: 'rejected-tcp',
+          title: 'Rejected TCP connections',
+          severity: 'low',
+          question: 'Which TCP connections to or from the instance were refused?',
+        },
+        event,
+      );
     }
     for (const ip of this.context.remoteIps) {
       if (event.src_ip === ip || event.dst_ip === ip) {
-        this.add({ id: `finding-ip:${ip}`, title: `Traffic with ${ip} (named in the finding)`, severity: 'high', question: `What did the instance exchange with ${ip}, and when did it start?` }, event);
+        this.add(
+          {
+            id: `finding-ip:${ip}`,
+            title: `Traffic with ${ip} (named in the finding)`,
+            severity: 'high',
+            question: `What did the instance exchange with ${ip}, and when did it start?`,
+          },
+          event,
+        );
       }
     }
   }
@@ -112,12 +170,28 @@ export class Correlator {
     const answers = (event.answers as string[] | undefined) ?? [];
     for (const domain of this.context.domains) {
       if (domainInvolves(name, domain)) {
-        this.add({ id: `finding-domain:${domain}`, title: `DNS queries for ${domain} (named in the finding)`, severity: 'high', question: `When did the instance look up ${domain}, and what did it resolve to?` }, event);
+        this.add(
+          {
+            id: `finding-domain:${domain}`,
+            title: `DNS queries for ${domain} (named in the finding)`,
+            severity: 'high',
+            question: `When did the instance look up ${domain}, and what did it resolve to?`,
+          },
+          event,
+        );
       }
     }
     for (const ip of this.context.remoteIps) {
       if (answers.includes(ip)) {
-        this.add({ id: `finding-ip-dns:${ip}`, title: `DNS answers pointing at ${ip} (named in the finding)`, severity: 'high', question: `Which names led the instance to ${ip}?` }, event);
+        this.add(
+          {
+            id: `finding-ip-dns:${ip}`,
+            title: `DNS answers pointing at ${ip} (named in the finding)`,
+            severity: 'high',
+            question: `Which names led the instance to ${ip}?`,
+          },
+          event,
+        );
       }
     }
   }

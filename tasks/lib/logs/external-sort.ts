@@ -22,7 +22,10 @@ function sortKey(event: TimelineEvent, arrival: number): string {
 const KEY_WIDTH = 29;
 
 /** The events, as JSON lines sorted by datetime, holding at most `runSize` events in memory at any time. */
-export async function* sortTimeline(events: AsyncIterable<TimelineEvent>, options: SortOptions): AsyncGenerator<string> {
+export async function* sortTimeline(
+  events: AsyncIterable<TimelineEvent>,
+  options: SortOptions,
+): AsyncGenerator<string> {
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'custody-timeline-'));
   try {
     const runs: string[] = [];

@@ -54,7 +54,22 @@ const str = (value: string): string | undefined => (value === '-' ? undefined : 
 export function parseFlowRecord(message: string): FlowRecord | undefined {
   const fields = message.trim().split(/\s+/);
   if (fields.length !== DEFAULT_FLOW_FIELDS.length || fields[0] !== '2') return undefined;
-  const [, accountId, interfaceId, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action, logStatus] = fields;
+  const [
+    ,
+    accountId,
+    interfaceId,
+    srcaddr,
+    dstaddr,
+    srcport,
+    dstport,
+    protocol,
+    packets,
+    bytes,
+    start,
+    end,
+    action,
+    logStatus,
+  ] = fields;
   if (logStatus !== 'OK' && logStatus !== 'NODATA' && logStatus !== 'SKIPDATA') return undefined;
   if (action !== '-' && action !== 'ACCEPT' && action !== 'REJECT') return undefined;
   const startSeconds = Number(start);

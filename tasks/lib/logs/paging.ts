@@ -26,7 +26,11 @@ export function pacer(options: PacingOptions): <T>(call: () => Promise<T>) => Pr
       } catch (error) {
         if (!TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
         if (attempt >= options.maxAttempts) {
-          throw new TransientError(`still throttled after ${attempt} tries`, { error: errorName(error) }, { cause: error });
+          throw new TransientError(
+            `still throttled after ${attempt} tries`,
+            { error: errorName(error) },
+            { cause: error },
+          );
         }
         // "Exponential Backoff And Jitter" (AWS Architecture Blog): full jitter spreads retries of concurrent collectors.
         await sleep(Math.random() * options.backoffBaseMs * 2 ** attempt);

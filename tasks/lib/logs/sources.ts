@@ -50,7 +50,10 @@ export function planSources(context: PlanContext): LogSourcePlan[] {
 }
 
 function cloudTrailPlan({ instance, window, clients, pacing }: PlanContext): LogSourcePlan {
-  const resourceIds = [...instance.volumes.map((volume) => volume.volumeId), ...instance.networkInterfaces.map((eni) => eni.networkInterfaceId)];
+  const resourceIds = [
+    ...instance.volumes.map((volume) => volume.volumeId),
+    ...instance.networkInterfaces.map((eni) => eni.networkInterfaceId),
+  ];
   const attributes = instanceLookups(instance.instanceId, resourceIds);
   return {
     source: 'cloudtrail',
@@ -60,21 +63,36 @@ function cloudTrailPlan({ instance, window, clients, pacing }: PlanContext): Log
     partial: [],
     async *lines() {
       const query = { attributes, startTime: window.start, endTime: window.end };
-      for await (const event of lookupEvents(clients.cloudTrail(), query, pacing?.lookup ?? LOOKUP_PACING)) yield cloudTrailLine(event);
+      for await (const event of lookupEvents(clients.cloudTrail(), query, pacing?.lookup ?? LOOKUP_PACING))
+        yield cloudTrailLine(event);
     },
   };
 }
 
 /** FilterLogEvents over one group, one filter pattern at a time; each event kept as CloudWatch Logs returned it. */
-async function* filterLines(clients: Clients, group: string, patterns: readonly string[], window: LogWindow, pacing: PacingOptions): AsyncGenerator<string> {
+async function* filterLines(
+  clients: Clients,
+  group: string,
+  patterns: readonly string[],
+  window: LogWindow,
+  pacing: PacingOptions,
+): AsyncGenerator<string> {
   const paced = pacer(pacing);
   for (const filterPattern of patterns) {
     let token: string | undefined;
     do {
       const page = await paced(() =>
-        clients.logs().send(
-          new FilterLogEventsCommand({ logGroupName: group, filterPattern, startTime: window.start.getTime(), endTime: window.end.getTime(), nextToken: token }),
-        ),
+        clients
+          .logs()
+          .send(
+            new FilterLogEventsCommand({
+              logGroupName: group,
+              filterPattern,
+              startTime: window.start.getTime(),
+              endTime: window.end.getTime(),
+              nextToken: token,
+            }),
+          ),
       );
       for (const event of page.events ?? []) {
         const { logStreamName, timestamp, ingestionTime, eventId, message } = event;
@@ -97,8 +115,17 @@ function logsPlan(
     source,
     file: `${source}.jsonl`,
     api: 'logs:FilterLogEvents',
-    query: { logGroupName: group, filterPatterns: patterns, startTime: window.start.toISOString(), endTime: window.end.toISOString() },
-    unavailable: !group ? unconfigured : patterns.length === 0 ? 'the instance has no network interface to look up' : undefined,
+    query: {
+      logGroupName: group,
+      filterPatterns: patterns,
+      startTime: window.start.toISOString(),
+      endTime: window.end.toISOString(),
+    },
+    unavailable: !group
+      ? unconfigured
+      : patterns.length === 0
+        ? 'the instance has no network interface to look up'
+        : undefined,
     partial: [],
     lines: () => filterLines(clients, group ?? '', patterns, window, pacing?.logs ?? LOGS_PACING),
   };
@@ -107,13 +134,25 @@ function logsPlan(
 function flowPlan(context: PlanContext): LogSourcePlan {
   const patterns = context.instance.networkInterfaces.map((eni) => flowFilterPattern(eni.networkInterfaceId));
   const where = `${context.target.accountId}/${context.target.region}`;
-  return logsPlan(context, 'vpc-flow', context.logSources.flowLogGroup, patterns, `no flowLogGroup configured for ${where} (config logSources)`);
+  return logsPlan(
+    context,
+    'vpc-flow',
+    context.logSources.flowLogGroup,
+    patterns,
+    `no flowLogGroup configured for ${where} (config logSources)`,
+  );
 }
 
 function dnsPlan(context: PlanContext): LogSourcePlan {
   // Resolver query logs name the querying instance in srcids.instance; a quoted term matches its id exactly.
   const where = `${context.target.accountId}/${context.target.region}`;
-  return logsPlan(context, 'dns', context.logSources.resolverLogGroup, [`"${context.instance.instanceId}"`], `no resolverLogGroup configured for ${where} (config logSources)`);
+  return logsPlan(
+    context,
+    'dns',
+    context.logSources.resolverLogGroup,
+    [`"${context.instance.instanceId}"`],
+    `no resolverLogGroup configured for ${where} (config logSources)`,
+  );
 }
 
 function configPlan({ instance, window, clients }: PlanContext): LogSourcePlan {
@@ -135,7 +174,13 @@ function configPlan({ instance, window, clients }: PlanContext): LogSourcePlan {
       for (const resource of resources) {
         let token: string | undefined;
         do {
-          const input = { ...resource, laterTime: window.end, chronologicalOrder: 'Forward' as const, limit: 100, nextToken: token };
+          const input = {
+            ...resource,
+            laterTime: window.end,
+            chronologicalOrder: 'Forward' as const,
+            limit: 100,
+            nextToken: token,
+          };
           let page;
           try {
             page = await paced(() => clients.configService().send(new GetResourceConfigHistoryCommand(input)));
@@ -158,8 +203,10 @@ function findingPlan({ caseData, target, clients }: PlanContext): LogSourcePlan 
   const base = { source: 'finding' as const, file: 'finding.json', api: 'guardduty:GetFindings', partial: [] };
   let unavailable: string | undefined;
   if (!finding) unavailable = 'the case has no finding (opened by request)';
-  else if (finding.source !== 'guardduty') unavailable = `the finding comes from ${finding.source}; only GuardDuty findings are re-read`;
-  else if (finding.accountId !== target.accountId || finding.region !== target.region) unavailable = `the finding is held in ${finding.accountId}/${finding.region}, not the target's account and region`;
+  else if (finding.source !== 'guardduty')
+    unavailable = `the finding comes from ${finding.source}; only GuardDuty findings are re-read`;
+  else if (finding.accountId !== target.accountId || finding.region !== target.region)
+    unavailable = `the finding is held in ${finding.accountId}/${finding.region}, not the target's account and region`;
   return {
     ...base,
     query: { findingId: finding?.id, detectorId: detectorFromArn },
@@ -167,9 +214,12 @@ function findingPlan({ caseData, target, clients }: PlanContext): LogSourcePlan 
     async *lines() {
       const guardDuty = clients.guardDuty();
       const detectorId = detectorFromArn ?? (await guardDuty.send(new ListDetectorsCommand({}))).DetectorIds?.[0];
-      const response = await guardDuty.send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: [finding!.id] }));
+      const response = await guardDuty.send(
+        new GetFindingsCommand({ DetectorId: detectorId, FindingIds: [finding!.id] }),
+      );
       const found = response.Findings?.[0];
-      if (!found) throw Object.assign(new Error(`GuardDuty no longer holds finding ${finding!.id}`), { name: 'FindingNotFound' });
+      if (!found)
+        throw Object.assign(new Error(`GuardDuty no longer holds finding ${finding!.id}`), { name: 'FindingNotFound' });
       yield JSON.stringify(found);
     },
   };

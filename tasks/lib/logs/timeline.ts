@@ -34,7 +34,16 @@ interface Draft {
 function finish(draft: Draft, source: TimelineSource, evidence: string, line: number): TimelineEvent | undefined {
   if (!Number.isFinite(draft.at)) return undefined;
   const { at, message, timestamp_desc, ...rest } = draft;
-  return { message, datetime: new Date(at).toISOString(), timestamp: at * 1000, timestamp_desc, source, evidence, evidence_line: line, ...rest };
+  return {
+    message,
+    datetime: new Date(at).toISOString(),
+    timestamp: at * 1000,
+    timestamp_desc,
+    source,
+    evidence,
+    evidence_line: line,
+    ...rest,
+  };
 }
 
 /** The session name of an assumed-role ARN: the instance id when the caller used an instance profile's credentials. */
@@ -67,7 +76,10 @@ function cloudTrailDraft(record: Record<string, unknown>): Draft {
 }
 
 function flowDraft(flow: FlowRecord): Draft {
-  const what = flow.logStatus === 'OK' ? `${flow.action} ${protocolName(flow.protocol)} ${flow.srcaddr}:${flow.srcport} -> ${flow.dstaddr}:${flow.dstport}` : `${flow.logStatus}`;
+  const what =
+    flow.logStatus === 'OK'
+      ? `${flow.action} ${protocolName(flow.protocol)} ${flow.srcaddr}:${flow.srcport} -> ${flow.dstaddr}:${flow.dstport}`
+      : `${flow.logStatus}`;
   return {
     at: flow.start * 1000,
     timestamp_desc: 'Flow capture window start',
@@ -117,9 +129,19 @@ function findingDrafts(finding: Record<string, unknown>): Draft[] {
   const base = { finding_id: finding.Id, finding_type: finding.Type, severity: finding.Severity };
   const title = `GuardDuty ${String(finding.Type)}: ${String(finding.Title)}`;
   return [
-    { ...base, at: Date.parse(String(service.EventFirstSeen)), timestamp_desc: 'Finding activity first seen', message: title },
+    {
+      ...base,
+      at: Date.parse(String(service.EventFirstSeen)),
+      timestamp_desc: 'Finding activity first seen',
+      message: title,
+    },
     { ...base, at: Date.parse(String(finding.CreatedAt)), timestamp_desc: 'Finding created', message: title },
-    { ...base, at: Date.parse(String(service.EventLastSeen)), timestamp_desc: 'Finding activity last seen', message: title },
+    {
+      ...base,
+      at: Date.parse(String(service.EventLastSeen)),
+      timestamp_desc: 'Finding activity last seen',
+      message: title,
+    },
   ];
 }
 
@@ -135,12 +157,24 @@ export interface CustodyEntryLike {
 
 export function custodyEvent(entry: CustodyEntryLike, evidence: string): TimelineEvent | undefined {
   const subject = entry.artifact ? `${entry.target} ${entry.artifact.key}` : entry.target;
-  const draft: Draft = { at: Date.parse(entry.at), timestamp_desc: 'Custody action', message: `Custody ${entry.action}: ${subject}`, action: entry.action, target: entry.target, seq: entry.seq };
+  const draft: Draft = {
+    at: Date.parse(entry.at),
+    timestamp_desc: 'Custody action',
+    message: `Custody ${entry.action}: ${subject}`,
+    action: entry.action,
+    target: entry.target,
+    seq: entry.seq,
+  };
   return finish(draft, 'custody', evidence, 1);
 }
 
 /** The timeline events of one evidence line; a line that does not parse yields none (the caller counts it). */
-export function normaliseLine(source: Exclude<TimelineSource, 'custody'>, evidence: string, lineNo: number, line: string): TimelineEvent[] {
+export function normaliseLine(
+  source: Exclude<TimelineSource, 'custody'>,
+  evidence: string,
+  lineNo: number,
+  line: string,
+): TimelineEvent[] {
   let drafts: Draft[] = [];
   if (source === 'vpc-flow' || source === 'dns') {
     const wrapper = safeJson(line) as { message?: string } | undefined;
@@ -155,7 +189,9 @@ export function normaliseLine(source: Exclude<TimelineSource, 'custody'>, eviden
     else if (source === 'config') drafts = [configDraft(record)];
     else drafts = findingDrafts(record);
   }
-  return drafts.map((draft) => finish(draft, source, evidence, lineNo)).filter((event): event is TimelineEvent => event !== undefined);
+  return drafts
+    .map((draft) => finish(draft, source, evidence, lineNo))
+    .filter((event): event is TimelineEvent => event !== undefined);
 }
 
 function safeJson(line: string): unknown {

@@ -32,7 +32,7 @@ export async function checkChain(context: VerifyContext): Promise<CheckResult> {
   }
   const sealed = context.manifest.custody;
   if (!context.jsonl) {
-    add('custody.jsonl', { kind: 'dropped', message: 'the sealed custody log is missing' });
+    add('custody.jsonl', { kind: 'missing', message: 'the sealed custody log is missing' });
     return result('chain', issues);
   }
   if (sha256Hex(context.jsonl) !== sealed.sha256) {

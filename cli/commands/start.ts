@@ -1,0 +1,131 @@
+// `custody start`: opens a case on the deployed state machine, after triaging the input locally so bad input never starts anything.
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { CustodyConfig } from '../../tasks/lib/config';
+import { InvalidInputError } from '../../tasks/lib/errors';
+import { parseEventText, triage } from '../../tasks/triage';
+import type { AwsContext, AwsOptions, CommandEnv } from '../aws-context';
+import { announceIdentity, consoleLink, executionArnFor, loadCliConfig, resolveAwsContext } from '../aws-context';
+import type { CliIo, ExitCode } from '../io';
+import { EXIT } from '../io';
+import { asDryRunRequest } from './dry-run';
+import { describeOutput, exitFor, followExecution } from './status';
+
+export interface StartOptions extends AwsOptions {
+  readonly instance?: string;
+  readonly account?: string;
+  readonly event?: string;
+  readonly dryRun?: boolean;
+  readonly reason?: string;
+  readonly requestedBy?: string;
+  readonly caseId?: string;
+  readonly wait?: boolean;
+}
+
+/** The execution input and the case triage opens from it; the case id is also the execution's name. */
+interface Prepared {
+  readonly input: Record<string, unknown>;
+  readonly caseId: string;
+  readonly mode: string;
+}
+
+export async function startCommand(options: StartOptions, io: CliIo, env: CommandEnv = {}): Promise<ExitCode> {
+  const config = loadCliConfig(options, env);
+  // Everything that can be refused locally is refused before any AWS call, so a typo never reaches an account.
+  // --region here is the target's region; the orchestrator's is the state machine's, whatever the target.
+  const context = resolveAwsContext({ ...options, region: undefined }, env, true, config);
+  const prepared = prepare(rawInput(options), options, config, context.region);
+  await announceIdentity(context, io);
+  io.out(`Case ${prepared.caseId} (${prepared.mode}) on ${context.stateMachineArn}`);
+  if (prepared.mode === 'collect')
+    io.out(
+      '  collect mode: instances will be isolated and evidence written under Object Lock (run --dry-run first to rehearse)',
+    );
+  const executionArn = await startOrFind(context, prepared, io);
+  io.out(`Console: ${consoleLink(context.region, executionArn)}`);
+  if (!options.wait) return EXIT.ok;
+  const execution = await followExecution(context, executionArn, io, env);
+  io.out('');
+  io.out(`Case ${prepared.caseId}: ${execution.status}`);
+  if (execution.error) io.out(`  ${execution.error}: ${execution.cause ?? ''}`);
+  describeOutput(execution.output, io);
+  return exitFor(execution.status);
+}
+
+/** The raw trigger: an event file, or a request built from the flags. */
+type RawInput =
+  | { readonly kind: 'event'; readonly event: Record<string, unknown> }
+  | { readonly kind: 'instance'; readonly instanceId: string };
+
+function rawInput(options: StartOptions): RawInput {
+  if (options.event && options.instance)
+    throw new InvalidInputError('give either --event FILE or --instance ID, not both');
+  if (options.event) {
+    let text: string;
+    try {
+      text = readFileSync(options.event === '-' ? 0 : options.event, 'utf8');
+    } catch (error) {
+      throw new InvalidInputError(
+        `cannot read event file ${options.event}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
+    }
+    return { kind: 'event', event: parseEventText(text) as Record<string, unknown> };
+  }
+  if (!options.instance)
+    throw new InvalidInputError('name the instance with --instance ID (and --account, --reason), or give --event FILE');
+  return { kind: 'instance', instanceId: options.instance };
+}
+
+/** Builds the execution input and triages it exactly as the Triage state will, so the case id is known before starting. */
+function prepare(raw: RawInput, options: StartOptions, config: CustodyConfig, orchestratorRegion: string): Prepared {
+  const now = (): Date => new Date();
+  let input: Record<string, unknown>;
+  if (raw.kind === 'instance') {
+    if (!options.account) throw new InvalidInputError("name the instance's account with --account ACCOUNT_ID");
+    input = {
+      mode: options.dryRun ? 'dry-run' : 'collect',
+      targets: [
+        { instanceId: raw.instanceId, accountId: options.account, region: options.region ?? orchestratorRegion },
+      ],
+      requestedBy: options.requestedBy ?? userInfo().username,
+      reason: options.reason ?? '',
+      ...(options.caseId ? { caseId: options.caseId } : {}),
+    };
+  } else {
+    input = options.dryRun ? asDryRunRequest(raw.event, config) : raw.event;
+  }
+  const custodyCase = triage(input, { config, now });
+  // A request without a case id gets a fresh one in triage: pin it in the input so the execution opens this same case.
+  const isRequest = !('detail-type' in input) && !('source' in input) && !('detail' in input);
+  if (isRequest && !input.caseId) input = { ...input, caseId: custodyCase.caseId };
+  return { input, caseId: custodyCase.caseId, mode: custodyCase.mode };
+}
+
+/**
+ * Starts the execution named by the case id. Step Functions refuses a second execution with that name ("StartExecution",
+ * API Reference: ExecutionAlreadyExists), which is what keeps a re-run from opening the case twice.
+ */
+async function startOrFind(context: AwsContext, prepared: Prepared, io: CliIo): Promise<string> {
+  const sfn = context.clients.orchestrator(context.region).sfn();
+  try {
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: context.stateMachineArn,
+        name: prepared.caseId,
+        input: JSON.stringify(prepared.input),
+      }),
+    );
+    const executionArn = started.executionArn ?? executionArnFor(context.stateMachineArn, prepared.caseId);
+    io.out(`Started execution ${executionArn}`);
+    return executionArn;
+  } catch (error) {
+    if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+  }
+  const executionArn = executionArnFor(context.stateMachineArn, prepared.caseId);
+  const existing = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  io.out(
+    `Case ${prepared.caseId} was already started at ${existing.startDate?.toISOString() ?? '?'}: ${existing.status}; nothing new was started`,
+  );
+  return executionArn;
+}

@@ -1,0 +1,38 @@
+// `custody verify LOCATION`: recomputes every hash, walks the chain, checks signature and retention; exit 0 only if all hold.
+import { readFileSync } from 'node:fs';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { InvalidInputError } from '../../tasks/lib/errors';
+import { formatVerifyReport, verifyCase } from '../../tasks/lib/verify';
+import type { CliIo, ExitCode } from '../io';
+import { EXIT } from '../io';
+
+export interface VerifyCommandOptions {
+  readonly json?: boolean;
+  readonly region?: string;
+  readonly profile?: string;
+  /** PEM public key the verifier already trusts: pins the signing key offline. */
+  readonly publicKey?: string;
+}
+
+export async function verifyCommand(location: string, options: VerifyCommandOptions, io: CliIo): Promise<ExitCode> {
+  const publicKeyPem = options.publicKey ? readKey(options.publicKey) : undefined;
+  const remote = location.startsWith('s3://');
+  const clientConfig = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { credentials: fromIni({ profile: options.profile }) } : {}) };
+  const report = await verifyCase(location, {
+    publicKeyPem,
+    ...(remote ? { s3: new S3Client(clientConfig), kms: publicKeyPem ? undefined : new KMSClient(clientConfig) } : {}),
+  });
+  if (options.json) io.out(JSON.stringify(report));
+  else for (const line of formatVerifyReport(report)) io.out(line);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+function readKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new InvalidInputError(`cannot read public key file ${path}`);
+  }
+}

@@ -1,0 +1,38 @@
+// Which phase (triage, collect, examine, analyze, report) each state of the collect-evidence machine belongs to, for progress displays.
+import { COLLECT_EVIDENCE, listStates, readDefinitionText } from './definition';
+import type { StateInfo } from './definition';
+
+export type Phase = 'triage' | 'collect' | 'examine' | 'analyze' | 'report';
+
+export const PHASES: readonly Phase[] = ['triage', 'collect', 'examine', 'analyze', 'report'];
+
+const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
+  Triage: 'triage',
+  Rejected: 'triage',
+  OpenCase: 'triage',
+  AlreadyOpen: 'triage',
+  ExamineEvidence: 'examine',
+  AnalyzeCase: 'analyze',
+};
+
+/** The phase of a state: everything inside the per-target Map is collection; unknown states count as reporting. */
+export function phaseOf(info: StateInfo | undefined): Phase {
+  if (!info) return 'report';
+  if (info.parents.length > 0 || info.name === 'CollectTargets') return 'collect';
+  return PHASE_OF_STATE[info.name] ?? 'report';
+}
+
+/** A lookup from state name to phase for one ASL file (state names are unique across the machine, nested ones included). */
+export function phaseLookup(definitionName: string = COLLECT_EVIDENCE): (stateName: string) => Phase {
+  const byName = new Map(
+    listStates(JSON.parse(readDefinitionText(definitionName)) as unknown).map((state) => [state.name, state]),
+  );
+  return (stateName) => phaseOf(byName.get(stateName));
+}
+
+/** The ASL type of each state (Task, Map, Choice, …), so history events can be named as Step Functions names them. */
+export function stateTypes(definitionName: string = COLLECT_EVIDENCE): ReadonlyMap<string, string> {
+  return new Map(
+    listStates(JSON.parse(readDefinitionText(definitionName)) as unknown).map((state) => [state.name, state.type]),
+  );
+}

@@ -1,0 +1,110 @@
+// RenderReport: before SealCase, writes report/report.{json,md,html} per region as artifacts, so the signed manifest covers them.
+import { z } from 'zod';
+import { CaseSchema, GapSchema, TargetSchema } from './lib/case';
+import type { Case, Gap } from './lib/case';
+import { casePrefix } from './lib/case-store';
+import { forensicsFor } from './lib/config';
+import { TRANSIENT_AWS_ERRORS, errorMessage, errorName } from './lib/errors';
+import { defineTask, lambdaHandler } from './lib/handler';
+import { buildReportModel, renderReport } from './lib/report';
+import { loadModelInput } from './lib/report/load';
+import { describeSizes } from './lib/report/sizes';
+import type { TaskDeps } from './lib/task';
+import { s3Source } from './lib/verify/source-s3';
+import { caseRegions } from './open-case';
+
+const TargetSummarySchema = z.object({
+  target: TargetSchema,
+  status: z.enum(['complete', 'partial', 'failed']),
+  steps: z.record(z.string(), z.string()).default({}),
+  gaps: z.array(GapSchema).default([]),
+});
+/** ExamineEvidence and AnalyzeCase outputs: only their gaps matter here; the rest is read back from the evidence. */
+const PhaseOutputSchema = z.object({ gaps: z.array(GapSchema).default([]) }).passthrough();
+
+export const RenderReportInputSchema = z.object({
+  case: CaseSchema,
+  targets: z.array(TargetSummarySchema).default([]),
+  examine: PhaseOutputSchema.optional(),
+  analysis: PhaseOutputSchema.optional(),
+});
+export type RenderReportInput = z.infer<typeof RenderReportInputSchema>;
+
+export const REPORT_KEYS = { json: 'report/report.json', md: 'report/report.md', html: 'report/report.html' } as const;
+
+export interface RenderedRegion {
+  readonly region: string;
+  /** s3:// location of report.html (report.md and report.json sit next to it). */
+  readonly location: string;
+  readonly status: string;
+  readonly evidence: number;
+  readonly gaps: number;
+  readonly sha256: Readonly<Record<keyof typeof REPORT_KEYS, string>>;
+}
+
+export interface RenderReportOutput {
+  readonly caseId: string;
+  readonly reports: RenderedRegion[];
+  readonly gaps: Gap[];
+}
+
+const CONTENT_TYPES = { json: 'application/json', md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8' } as const;
+
+export async function renderCaseReport(input: RenderReportInput, deps: TaskDeps): Promise<RenderReportOutput> {
+  const reports: RenderedRegion[] = [];
+  const gaps: Gap[] = [];
+  for (const region of caseRegions(input.case)) {
+    try {
+      reports.push(await renderRegion(input, region, deps, gaps));
+    } catch (error) {
+      if (TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
+      gaps.push({ target: `case/${region}`, step: 'RenderReport', reason: `the report could not be written in ${region}: ${errorMessage(error)}`, error: errorName(error) });
+    }
+  }
+  return { caseId: input.case.caseId, reports, gaps };
+}
+
+async function renderRegion(input: RenderReportInput, region: string, deps: TaskDeps, gaps: Gap[]): Promise<RenderedRegion> {
+  const custodyCase: Case = input.case;
+  const bucket = forensicsFor(deps.config, region).evidenceBucket;
+  const url = `s3://${bucket}/${casePrefix(custodyCase.caseId)}`;
+  const targets = custodyCase.targets.filter((target) => target.region === region);
+  const sizeGaps: Gap[] = [];
+  const instances = custodyCase.mode === 'dry-run' ? await describeSizes(targets, deps, sizeGaps) : [];
+  const regional = new Set(targets.map((target) => target.instanceId));
+  const phaseGaps = [...(input.examine?.gaps ?? []), ...(input.analysis?.gaps ?? [])];
+  const modelInput = await loadModelInput(s3Source(deps.clients.forensics(region).s3(), url), {
+    region,
+    generatedAt: deps.now().toISOString(),
+    case: custodyCase,
+    summaries: input.targets.filter((summary) => regional.has(summary.target.instanceId)),
+    extraGaps: [...phaseGaps, ...sizeGaps],
+    instances,
+  });
+  const model = buildReportModel(modelInput);
+  const rendered = renderReport(model);
+  const store = deps.store(custodyCase.caseId, region);
+  const sha256: Record<string, string> = {};
+  for (const kind of ['json', 'md', 'html'] as const) {
+    try {
+      const record = await store.putArtifact({ key: REPORT_KEYS[kind], body: rendered[kind], contentType: CONTENT_TYPES[kind], source: 'custody:render-report', target: 'case' });
+      sha256[kind] = record.sha256;
+    } catch (error) {
+      // Evidence is write-once: a retried RenderReport finds its earlier report in place and leaves it, as recorded.
+      if (errorName(error) !== 'ObjectExistsError') throw error;
+      gaps.push({ target: `case/${region}`, step: 'RenderReport', reason: `${REPORT_KEYS[kind]} was already written by an earlier attempt and was kept`, error: 'ObjectExistsError' });
+    }
+  }
+  gaps.push(...sizeGaps);
+  return {
+    region,
+    location: `${url}${REPORT_KEYS.html}`,
+    status: model.status,
+    evidence: model.evidence.length,
+    gaps: model.gaps.length,
+    sha256: sha256 as RenderedRegion['sha256'],
+  };
+}
+
+export const renderReportTask = defineTask('RenderReport', RenderReportInputSchema, renderCaseReport);
+export const handler = lambdaHandler(renderReportTask);
