@@ -1,12 +1,11 @@
 // Process entry of `custody`: runs the program and sets the exit code; no stack traces for expected failures.
-import { processIo } from './io';
-import { runCli } from './program';
+// The SDK's notice that Node 20 support ends in 2027 would precede every command's output; responders need the evidence output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// The SDK warns that Node 20 support ends in 2027; responders need the evidence output, not that notice on every run.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'NodeDeprecationWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { processIo } = require('./io') as typeof import('./io');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runCli } = require('./program') as typeof import('./program');
 
 runCli(process.argv.slice(2), processIo).then(
   (code) => {

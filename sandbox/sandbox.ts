@@ -122,6 +122,11 @@ export class Sandbox {
     return account.regions[region];
   }
 
+  /** Whether any account of the organisation owns this bucket. */
+  public bucketExists(name: string): boolean {
+    return this.scenario.accounts.some((account) => account.buckets.some((bucket) => bucket.name === name));
+  }
+
   /** A folder under the sandbox root, created on demand. */
   public dir(...parts: string[]): string {
     const path = join(this.root, ...parts);

@@ -77,7 +77,7 @@ export async function captureMemory(input: CaptureMemoryInput, deps: TaskDeps): 
   const agent = await agentStatus(ssm, target.instanceId);
   if (!agent.online) return { ...none, gaps: [agentGap(target, STEP, agent)] };
   const platform = agent.platform ?? input.instance.platform;
-  const tool = input.tools[platform];
+  const tool = input.tools[platform] ?? forensicsFor(deps.config, target.region).captureTools?.[platform];
   if (!tool)
     return gap(
       `no capture tool is pinned for ${platform}: stage one in the evidence bucket and pass its SHA-256 (docs/disk-and-memory.md)`,

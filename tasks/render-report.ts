@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CaseSchema, GapSchema, TargetSchema } from './lib/case';
 import type { Case, Gap } from './lib/case';
-import { casePrefix } from './lib/case-store';
+import { CONFLICTS, casePrefix } from './lib/case-store';
 import { forensicsFor } from './lib/config';
 import { TRANSIENT_AWS_ERRORS, errorMessage, errorName } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
@@ -91,7 +91,7 @@ async function renderRegion(input: RenderReportInput, region: string, deps: Task
       sha256[kind] = record.sha256;
     } catch (error) {
       // Evidence is write-once: a retried RenderReport finds its earlier report in place and leaves it, as recorded.
-      if (errorName(error) !== 'ObjectExistsError') throw error;
+      if (!alreadyWritten(error)) throw error;
       gaps.push({ target: `case/${region}`, step: 'RenderReport', reason: `${REPORT_KEYS[kind]} was already written by an earlier attempt and was kept`, error: 'ObjectExistsError' });
     }
   }
@@ -104,6 +104,13 @@ async function renderRegion(input: RenderReportInput, region: string, deps: Task
     gaps: model.gaps.length,
     sha256: sha256 as RenderedRegion['sha256'],
   };
+}
+
+/** The writer refuses an existing key (ObjectExistsError, or its S3 cause: 412 PreconditionFailed / 409 ConditionalRequestConflict). */
+function alreadyWritten(error: unknown): boolean {
+  if (errorName(error) === 'ObjectExistsError') return true;
+  const cause = error instanceof Error ? error.cause : undefined;
+  return CONFLICTS.includes(errorName(cause));
 }
 
 export const renderReportTask = defineTask('RenderReport', RenderReportInputSchema, renderCaseReport);

@@ -12,6 +12,8 @@ export const SummariseTargetInputSchema = z.object({
   case: CaseSchema,
   target: TargetSchema,
   steps: z.record(z.string(), z.unknown()).default({}),
+  /** Latest state of each polling loop (snapshots, copies, SSM commands): their gaps are the final word on those steps. */
+  polls: z.record(z.string(), z.unknown()).default({}),
   failures: z.record(z.string(), CaughtFailureSchema).default({}),
 });
 export type SummariseTargetInput = z.infer<typeof SummariseTargetInputSchema>;
@@ -32,15 +34,22 @@ export async function summariseTarget(input: SummariseTargetInput, deps: TaskDep
   const store = deps.store(input.case.caseId, input.target.region);
   const gaps: Gap[] = [];
   const steps: Record<string, 'ok' | 'gaps' | 'failed'> = {};
-  for (const [step, result] of Object.entries(input.steps)) {
+  const seen = new Set<string>();
+  const add = (gap: Gap): boolean => {
+    const key = JSON.stringify(gap);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    gaps.push(gap);
+    return true;
+  };
+  for (const [step, result] of [...Object.entries(input.steps), ...Object.entries(input.polls)]) {
     const reported = stepGaps(result);
-    gaps.push(...reported);
-    steps[step] = reported.length > 0 ? 'gaps' : 'ok';
+    reported.forEach(add);
+    steps[step] = reported.length > 0 ? 'gaps' : (steps[step] ?? 'ok');
   }
   for (const [step, failure] of Object.entries(input.failures)) {
     const reason = causeText(failure.Cause);
-    const gap: Gap = { target: input.target.instanceId, step, reason, error: failure.Error };
-    gaps.push(gap);
+    add({ target: input.target.instanceId, step, reason, error: failure.Error });
     steps[step] = 'failed';
     await store.record({ action: 'step.failed', target: input.target.instanceId, details: { step, error: failure.Error, reason } });
   }

@@ -2,7 +2,8 @@
 import type { ProgressEvent } from '../../statemachines/runner';
 import type { CliIo } from '../io';
 
-const QUIET_STATES = /^(Wait|Check.*Done$|IsolateBeforeCapture$|IsolateAfterCapture$)/;
+/** Polling plumbing: the loop's start and its outcome are shown, not every poll. */
+const QUIET_STATES = /^(Wait|Track|Check|.*Done$|IsolateBeforeCapture$|IsolateAfterCapture$)/;
 
 export function renderProgress(io: CliIo): (event: ProgressEvent) => void {
   let phase = '';

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createSandboxEnvironment } from '../../sandbox';
 import { sandboxDeps } from '../../sandbox/deps';
 import { DEFAULT_SCENARIO, loadScenario } from '../../sandbox/scenario';
+import { stageCaptureTools } from '../../sandbox/ssm-agent';
 import type { Scenario } from '../../sandbox/scenario';
 import { runCollectEvidence } from '../../statemachines/runner';
 import type { ProgressEvent, RunResult } from '../../statemachines/runner';
@@ -48,6 +49,10 @@ export async function tabletop(options: TabletopOptions, io: CliIo): Promise<Exi
   const scenario = loadScenario(options.scenario ?? DEFAULT_SCENARIO);
   const out = resolve(options.out ?? join('custody-cases', `${scenario.name}-${timestamp()}`));
   const env = createSandboxEnvironment({ scenario, root: out });
+  // What operators do once per forensics bucket: stage the pinned capture tools (docs/disk-and-memory.md).
+  for (const destination of Object.values(env.config.regions)) {
+    if (env.sandbox.bucketExists(destination.evidenceBucket)) await stageCaptureTools(env.sandbox, destination.evidenceBucket);
+  }
   const mode = options.dryRun ? 'dry-run' : 'collect';
   const input = options.dryRun ? asDryRunRequest(scenario.trigger, env.config) : scenario.trigger;
   io.out(`Custody tabletop: scenario ${scenario.name} (${mode}), sandbox only — no real AWS account is touched`);

@@ -4,6 +4,16 @@ import { z } from 'zod';
 import { AccountIdSchema, IsolationPolicySchema, RegionSchema } from './case';
 import { InvalidInputError, RegionNotConfiguredError } from './errors';
 
+/** A capture tool staged by operators: the instance refuses to run it unless its bytes hash to `sha256`. */
+export const CaptureToolSchema = z
+  .object({
+    key: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    name: z.string().min(1),
+    version: z.string().min(1),
+  })
+  .strict();
+
 /** Where a region's evidence goes: always a forensics account in that same region. */
 export const ForensicsRegionSchema = z
   .object({
@@ -15,6 +25,11 @@ export const ForensicsRegionSchema = z
     snapshotKeyArn: z.string().startsWith('arn:aws'),
     /** Asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs manifests. */
     signingKeyArn: z.string().startsWith('arn:aws'),
+    /** Memory capture tools staged in the evidence bucket, pinned by SHA-256 (docs/disk-and-memory.md). */
+    captureTools: z
+      .object({ linux: CaptureToolSchema.optional(), windows: CaptureToolSchema.optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ForensicsRegion = z.infer<typeof ForensicsRegionSchema>;

@@ -12,12 +12,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { errorMessage, EvidenceWriteError, InvalidInputError } from './errors';
 import { crc32Base64, crc32Combine, crc32Of } from './evidence-checksums';
-import { BackgroundSha256, ownedBuffer } from './sha256-worker';
+import { chunksOf, PartBuffer } from './part-buffer';
+import { BackgroundSha256 } from './sha256-worker';
 
 /** S3 multipart limits (Amazon S3 multipart upload limits): 5 MiB minimum part except the last, 10,000 parts. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
-export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_CONCURRENCY = 4;
 
 export interface EvidenceWriteRequest {
@@ -54,9 +55,10 @@ export interface EvidenceWriteResult {
  * Streams `body` into `s3://bucket/key`. A body that fits in one part goes up with PutObject carrying its SHA-256 as
  * ChecksumSHA256, so S3 verifies exactly the hash the custody log records. A larger body becomes a multipart upload with a
  * CRC32 per part and a FULL_OBJECT CRC32 on completion (Checking object integrity in Amazon S3: full-object checksums for
- * multipart uploads): S3 verifies every byte while the whole-object SHA-256 is computed once, on a worker thread beside the
- * uploads, instead of a second SHA-256 pass per part. Every write says `If-None-Match: *` (S3 conditional writes), so an existing key is never
- * replaced, and a failed multipart upload is aborted so no parts are left behind. Nothing here deletes or re-locks objects.
+ * multipart uploads): S3 verifies every byte while the whole-object SHA-256 is computed once, on a worker thread beside
+ * the uploads, instead of a second SHA-256 pass per part. Every write says `If-None-Match: *` (S3 conditional writes), so
+ * an existing key is never replaced, and a failed multipart upload is aborted so no parts are left behind. Nothing here
+ * deletes or re-locks objects.
  */
 export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest): Promise<EvidenceWriteResult> {
   const partSize = partSizeFor(request);
@@ -72,7 +74,7 @@ export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest)
       // Only more than one part's worth of bytes makes a multipart upload, so a body of exactly partSize is one PutObject.
       while (pending.size > partSize) {
         hasher ??= new BackgroundSha256();
-        upload ??= await MultipartWriter.start(s3, request, concurrency);
+        upload ??= await MultipartWriter.start(s3, request, concurrency, (buffer) => pending.recycle(buffer, partSize));
         // Waiting for a free slot (a part hashed and uploaded) is the back-pressure that keeps part buffers bounded.
         await upload.slot();
         upload.add(hasher.hash(pending.takeOwned(partSize)));
@@ -154,12 +156,13 @@ class MultipartWriter {
     private readonly request: EvidenceWriteRequest,
     private readonly uploadId: string,
     private readonly concurrency: number,
+    private readonly recycle: (buffer: Buffer) => void,
   ) {}
 
-  public static async start(s3: S3Client, request: EvidenceWriteRequest, concurrency: number): Promise<MultipartWriter> {
+  public static async start(s3: S3Client, request: EvidenceWriteRequest, concurrency: number, recycle: (buffer: Buffer) => void): Promise<MultipartWriter> {
     const created = await s3.send(new CreateMultipartUploadCommand({ ...common(request), ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
     if (!created.UploadId) throw new EvidenceWriteError(`S3 returned no UploadId for ${request.key}`, { key: request.key });
-    return new MultipartWriter(s3, request, created.UploadId, concurrency);
+    return new MultipartWriter(s3, request, created.UploadId, concurrency, recycle);
   }
 
   /** Resolves when another part may be started; throws the first failure of a part already under way. */
@@ -188,6 +191,7 @@ class MultipartWriter {
           }),
         );
         this.parts[partNumber - 1] = { PartNumber: partNumber, ETag: response.ETag, ChecksumCRC32: response.ChecksumCRC32 ?? crc32Base64(partCrc) };
+        this.recycle(body);
       })
       .catch((error: unknown) => {
         this.failure ??= error;
@@ -224,68 +228,6 @@ class MultipartWriter {
       await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.request.bucket, Key: this.request.key, UploadId: this.uploadId }));
     } catch (error) {
       if (cause instanceof Error) Object.assign(cause, { abortError: errorMessage(error) });
-    }
-  }
-}
-
-/** Chunks waiting to become a part; `take` slices without copying when a part lies within one chunk. */
-class PartBuffer {
-  private chunks: Buffer[] = [];
-  public size = 0;
-
-  public push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-  }
-
-  /** The next `count` bytes copied into a buffer of their own, which can be handed to the hashing worker. */
-  public takeOwned(count: number): Buffer {
-    const out = ownedBuffer(count);
-    let filled = 0;
-    while (filled < count) {
-      const first = this.chunks[0];
-      const used = Math.min(first.length, count - filled);
-      first.copy(out, filled, 0, used);
-      filled += used;
-      if (used === first.length) this.chunks.shift();
-      else this.chunks[0] = first.subarray(used);
-    }
-    this.size -= count;
-    return out;
-  }
-
-  public take(count: number): Buffer {
-    const first = this.chunks[0];
-    let out: Buffer;
-    if (first && first.length >= count) {
-      out = first.subarray(0, count);
-      if (first.length === count) this.chunks.shift();
-      else this.chunks[0] = first.subarray(count);
-    } else {
-      const all = Buffer.concat(this.chunks, this.size);
-      out = all.subarray(0, count);
-      this.chunks = all.length > count ? [all.subarray(count)] : [];
-    }
-    this.size -= count;
-    return out;
-  }
-}
-
-async function* chunksOf(body: Readable | Uint8Array | string): AsyncIterable<Buffer> {
-  if (typeof body === 'string') {
-    yield Buffer.from(body);
-    return;
-  }
-  if (body instanceof Uint8Array) {
-    yield Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    return;
-  }
-  for await (const chunk of body as AsyncIterable<unknown>) {
-    if (Buffer.isBuffer(chunk)) yield chunk;
-    else if (typeof chunk === 'string') yield Buffer.from(chunk);
-    else {
-      const bytes = chunk as Uint8Array;
-      yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
   }
 }

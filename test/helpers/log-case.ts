@@ -23,6 +23,7 @@ export function logCase(overrides: Partial<Case> = {}): Case {
       firstSeen: '2026-11-27T21:58:02.000Z',
       remoteIps: ['192.0.2.77'],
       domains: ['pool.minexmr.example'],
+      ports: [3333],
     },
     requestedBy: 'guardduty',
     reason: 'GuardDuty finding',

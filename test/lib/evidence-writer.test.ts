@@ -141,4 +141,14 @@ describe('writeEvidence', () => {
     await expect(writeEvidence(s3, { ...request('k', 'x'), partSize: PART - 1 })).rejects.toMatchObject({ name: 'InvalidInputError' });
     expect(sandbox.calls.filter((call) => call.service === 'S3')).toEqual([]);
   });
+
+  it('grows the part size from a size hint so a large memory image stays within 10,000 parts', async () => {
+    const { s3, sandbox } = setup();
+    const hint = 10_000 * 6 * 1024 * 1024;
+    const input = randomBytes(13 * 1024 * 1024);
+    const written = await writeEvidence(s3, { ...request('cases/c1/hinted.lime', input), sizeHint: hint });
+    expect(written.sha256).toBe(sha256sum(input));
+    expect(sandbox.callsOf('S3', 'UploadPart').map((call) => call.input.ContentLength)).toEqual(expect.arrayContaining([6 * 1024 * 1024, 6 * 1024 * 1024, 1024 * 1024]));
+  });
 });
+

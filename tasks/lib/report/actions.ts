@@ -91,7 +91,7 @@ const compact = (value: unknown): string | undefined => (value === undefined ? u
 export function summaryOf(entry: CustodyEntry): string {
   const d = entry.details ?? {};
   const text = (value: unknown): string => (typeof value === 'string' ? value : compact(value) ?? '');
-  if (entry.artifact) return `acquired ${entry.artifact.key} (${entry.artifact.bytes} bytes) from ${entry.artifact.source}`;
+  if (entry.artifact) return `acquired ${entry.artifact.bytes} bytes from ${entry.artifact.source}`;
   switch (entry.action) {
     case 'case.opened':
       return `case opened (${text(d.mode)}, ${text(d.trigger)}) by ${text(d.requestedBy)}`;

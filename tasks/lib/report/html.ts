@@ -46,7 +46,7 @@ function targetSection(target: ReportTarget, base: string): string {
   const steps = Object.entries(target.steps).map(([step, status]) => `${e(step)} ${badge(status)}`).join(' ');
   const rows = target.actions.map((a) => [
     String(a.seq),
-    `<span class="mono">${e(a.at)}</span>`,
+    `<span class="mono" title="${e(a.at)}">${e(a.at.slice(11, 23))}</span>`,
     e(a.phase),
     badge(a.status),
     `${e(a.summary)}${a.artifact ? `<br>${link(a.artifact)}` : ''}`,
@@ -134,6 +134,8 @@ ${phaseTimelineSvg(model.phases)}
 ${table(['phase', 'start', 'end', 'duration', 'entries'], model.phases.map((p) => [e(p.phase), `<span class="mono">${e(p.start)}</span>`, `<span class="mono">${e(p.end)}</span>`, e(formatDuration(p.durationMs)), String(p.entries)]), [3, 4])}
 <h2>Targets</h2>
 ${model.targets.map((target) => targetSection(target, base)).join('\n')}
+<h3>Case-level actions</h3>
+${table(['seq', 'at (UTC)', 'phase', 'status', 'what'], model.caseActions.map((a) => [String(a.seq), `<span class="mono" title="${e(a.at)}">${e(a.at.slice(11, 23))}</span>`, e(a.phase), badge(a.status), `${e(a.summary)}${a.artifact ? `<br>${link(a.artifact)}` : ''}`]), [0])}
 <h2>Gaps and failures</h2>
 ${gapItems(model.gaps)}
 ${planSection(model)}

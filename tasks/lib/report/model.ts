@@ -99,6 +99,7 @@ export function buildReportModel(input: ModelInput): ReportModel {
     },
     status: overallStatus(reportTargets, gaps, dryRun),
     targets: reportTargets,
+    caseActions: entries.filter((entry) => !ownedByTarget(entry, instanceOf) && entry.action !== 'target.summarised').map(toAction),
     gaps,
     evidence,
     custody: {
@@ -134,8 +135,16 @@ function ownersOf(entries: readonly CustodyEntry[], known: ReadonlyMap<string, s
   return owners;
 }
 
+/** The target instance an entry is about, or undefined for the case itself. */
+function ownedByTarget(entry: CustodyEntry, instanceOf: (resource: string) => string): string | undefined {
+  const owner = instanceOf(entry.target);
+  if (owner !== 'case') return owner;
+  const fromKey = entry.artifact?.key.split('/')[1];
+  return fromKey && instanceOf(fromKey) !== 'case' ? fromKey : undefined;
+}
+
 function reportTarget(target: Target, entries: readonly CustodyEntry[], instanceOf: (resource: string) => string, input: ModelInput): ReportTarget {
-  const own = entries.filter((entry) => instanceOf(entry.target) === target.instanceId || (entry.artifact?.key.split('/')[1] === target.instanceId));
+  const own = entries.filter((entry) => ownedByTarget(entry, instanceOf) === target.instanceId);
   const summary = input.summaries?.find((candidate) => candidate.target.instanceId === target.instanceId);
   const summarised = [...own].reverse().find((entry) => entry.action === 'target.summarised')?.details;
   const steps = (summary?.steps ?? (summarised?.steps as Record<string, string> | undefined) ?? {}) as Record<string, string>;

@@ -84,7 +84,7 @@ export async function summariseTimeline(key: string, stream: Readable): Promise<
   });
   const highlights = [
     ...findings.map((line) => highlight(line, 'finding')),
-    ...[...first.values()].map((line) => highlight(line, `first ${line.source} event`)),
+    ...[...first.values()].filter((line) => !findings.includes(line)).map((line) => highlight(line, `first ${line.source} event`)),
     ...[...last.values()].filter((line) => !findings.includes(line) && first.get(line.source) !== line).map((line) => highlight(line, `last ${line.source} event`)),
   ].sort((a, b) => Date.parse(a.datetime) - Date.parse(b.datetime));
   return { key, events, from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucketMs, sources, highlights };

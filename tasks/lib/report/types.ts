@@ -129,6 +129,8 @@ export interface ReportModel {
   };
   readonly status: TargetStatus;
   readonly targets: readonly ReportTarget[];
+  /** Entries about the case itself or resources of no single target (case.json, shared security groups, the seal). */
+  readonly caseActions: readonly ReportAction[];
   /** Every gap of the case in this region: per target, examination, analysis and case-level ones. */
   readonly gaps: readonly Gap[];
   readonly evidence: readonly EvidenceRow[];
