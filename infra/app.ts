@@ -5,12 +5,15 @@ import type { TaskCode } from './constructs/task-function';
 import { MemberStack } from './stacks/member-stack';
 import { OrchestratorStack } from './stacks/orchestrator-stack';
 import { StorageStack } from './stacks/storage-stack';
+import { WorkstationStack } from './stacks/workstation-stack';
 
 export interface CustodyStacks {
   readonly app: App;
   readonly storage: Readonly<Record<string, StorageStack>>;
   readonly orchestrator: OrchestratorStack;
   readonly member: MemberStack;
+  /** Regions whose configuration has a workstation: its network, image pipeline and documents (docs/workstation.md). */
+  readonly workstation: Readonly<Record<string, WorkstationStack>>;
 }
 
 export interface BuildOptions {
@@ -40,5 +43,15 @@ export function buildApp(config: CustodyConfig, options: BuildOptions = {}): Cus
     documentsDir: options.documentsDir,
     description: 'Custody member account: responder role and capture documents (deploy with a StackSet)',
   });
-  return { app, storage, orchestrator, member };
+  const workstation: Record<string, WorkstationStack> = {};
+  for (const region of Object.keys(config.regions).sort()) {
+    if (!config.regions[region].workstation) continue;
+    workstation[region] = new WorkstationStack(app, `CustodyWorkstation-${region}`, {
+      config,
+      region,
+      documentsDir: options.documentsDir,
+      description: `Custody examination workstation for ${region}: isolated network, image pipeline, documents`,
+    });
+  }
+  return { app, storage, orchestrator, member, workstation };
 }

@@ -182,7 +182,7 @@ export class Sandbox {
   }
 
   private async dispatch(caller: Caller, region: string, service: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
-    this.injectFault(caller, service, operation, input);
+    await this.injectFault(caller, service, operation, input);
     const account = this.account(caller.accountId);
     if (!account) throw awsError('InvalidClientTokenId', `no such account ${caller.accountId}`, { httpStatusCode: 403 });
     this.authorise(account, caller, service, operation);
@@ -218,13 +218,14 @@ export class Sandbox {
     throw awsError(ACCESS_DENIED[service] ?? 'AccessDeniedException', message, { httpStatusCode: 403 });
   }
 
-  private injectFault(caller: Caller, service: string, operation: string, input: Record<string, unknown>): void {
+  private async injectFault(caller: Caller, service: string, operation: string, input: Record<string, unknown>): Promise<void> {
     for (const fault of this.faults) {
       if (fault.service !== service || fault.operation !== operation) continue;
       if (fault.accountId && fault.accountId !== caller.accountId) continue;
       if (fault.match && !JSON.stringify(summarise(input)).includes(fault.match)) continue;
       if (fault.times !== undefined && fault.fired >= fault.times) continue;
       fault.fired += 1;
+      if (fault.delayMs) await new Promise((done) => setTimeout(done, fault.delayMs));
       const server = /Throttl|Unavailable|Internal|SlowDown|Limit/.test(fault.error);
       throw awsError(fault.error, fault.message, { fault: server ? 'server' : 'client', httpStatusCode: server ? 503 : 400 });
     }

@@ -96,6 +96,13 @@ export const VolumeSchema = z
     tags: Tags,
     /** Scenario fault: snapshots of this volume end in the `error` state (disk-and-memory). */
     snapshotFails: z.boolean().default(false),
+    /** The snapshot a volume was created from (CreateVolume), so the workstation can trace it to its source (workstation). */
+    snapshotId: z.string().optional(),
+    /** The volume's filesystem as the workstation's tools see it (workstation); absent: a default derived from the scenario. */
+    filesystem: z.enum(['ext4', 'xfs', 'ntfs']).optional(),
+    files: z
+      .array(z.object({ path: z.string(), modified: z.string(), content: z.string().default(''), mode: z.string().default('0644') }).strict())
+      .optional(),
   })
   .strict();
 
@@ -249,6 +256,8 @@ export const RegionStateSchema = z
     findingUpdates: z.array(z.record(z.string(), z.unknown())).optional(),
     /** Compact specs the sandbox expands deterministically into bulk log lines (see sandbox/log-generator.ts). */
     generatedLogs: z.array(GeneratedLogSpecSchema).optional(),
+    /** SSM Parameter Store String parameters by name (the workstation's AMI id). */
+    parameters: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
@@ -312,6 +321,8 @@ export const FaultSchema = z
     /** Only for calls in this account / on this resource id (matched against the serialised input). */
     accountId: z.string().optional(),
     match: z.string().optional(),
+    /** The call hangs this long before failing (a stalled API or agent), so a Task can outlive its TimeoutSeconds. */
+    delayMs: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -327,6 +338,11 @@ export const ScenarioSchema = z
     /** The trigger of the incident: a raw EventBridge event or a Custody request. */
     trigger: z.record(z.string(), z.unknown()),
     faults: z.array(FaultSchema).default([]),
+    /**
+     * Local TimeoutSeconds per Task state name (the runner's `timeoutOverrides`), so a Lambda-style timeout fault fires in
+     * seconds rather than after the deployed limit; AWS runs the ASL's own values.
+     */
+    stateTimeouts: z.record(z.string(), z.number().int().positive()).optional(),
   })
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;

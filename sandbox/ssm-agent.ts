@@ -10,6 +10,7 @@ import type { InstanceState } from './scenario';
 import { findUpload, uploadPart } from './s3-multipart';
 import { s3Store } from './s3-store';
 import { VOLATILE_ARTIFACTS, volatileData } from './ssm-volatile';
+import { examineOnWorkstation } from './workstation-agent';
 
 export const MIB = 1024 * 1024;
 
@@ -55,7 +56,7 @@ export async function stageCaptureTools(sandbox: Sandbox, bucket: string): Promi
     await s3Store(sandbox).putObject(bucket, tool.key, tool.bytes, { checksumAlgorithm: 'SHA256' });
 }
 
-class CommandFailure extends Error {
+export class CommandFailure extends Error {
   public constructor(
     public readonly responseCode: number,
     message: string,
@@ -75,6 +76,7 @@ export async function runDocument(request: AgentRequest): Promise<AgentResult> {
       );
     if (/MemoryCapture$/.test(request.documentName)) await captureMemory(request, out);
     else if (/VolatileData$/.test(request.documentName)) await collectVolatile(request, out);
+    else if (/^Custody-Workstation/.test(request.documentName)) await examineOnWorkstation(request, out);
     else throw new CommandFailure(1, `the sandbox agent cannot run document ${request.documentName}`);
     return { status: 'Success', responseCode: 0, stdout: out.join('\n'), stderr: '' };
   } catch (error) {
@@ -85,14 +87,14 @@ export async function runDocument(request: AgentRequest): Promise<AgentResult> {
   }
 }
 
-function param(request: AgentRequest, name: string): string {
+export function param(request: AgentRequest, name: string): string {
   const value = request.parameters[name]?.[0];
   if (value === undefined) throw new CommandFailure(1, `document parameter ${name} is missing`);
   return value;
 }
 
 /** The grant's principal must be allowed the S3 action on a bucket of its own account, as the bucket policy allows the writer role. */
-function authorise(sandbox: Sandbox, grant: PresignedGrant, action: string): void {
+export function authorise(sandbox: Sandbox, grant: PresignedGrant, action: string): void {
   const owner = s3Store(sandbox).findBucket(grant.bucket)?.owner;
   const role = sandbox.account(grant.caller.accountId)?.roles.find((r) => r.roleName === grant.caller.roleName);
   if (
@@ -104,7 +106,7 @@ function authorise(sandbox: Sandbox, grant: PresignedGrant, action: string): voi
   }
 }
 
-async function httpFailure(what: string, error: unknown): Promise<never> {
+export async function httpFailure(what: string, error: unknown): Promise<never> {
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   throw new CommandFailure(22, `${what} failed: HTTP 403 ${name}: ${message}`);
@@ -173,7 +175,7 @@ function lime(size: number): Buffer {
 }
 
 /** PUTs one part through its presigned UploadPart URL; returns the part's SHA-256 (base64) as the script prints it. */
-async function putPart(
+export async function putPart(
   request: AgentRequest,
   url: string,
   chunks: Iterable<Buffer>,

@@ -28,6 +28,11 @@ export interface RunOptions {
   readonly waitMs?: number;
   readonly tasks?: Readonly<Record<string, AnyTask>>;
   readonly definitionName?: string;
+  /**
+   * Local TimeoutSeconds per Task state name (e.g. a scenario's `stateTimeouts`), applied to the in-memory copy of the
+   * definition so a timeout is exercised in seconds; the file on disk, which CDK deploys, is unchanged.
+   */
+  readonly timeoutOverrides?: Readonly<Record<string, number>>;
 }
 
 export interface RunResult {
@@ -78,6 +83,7 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
   const waits = Object.fromEntries(states.filter((state) => state.type === 'Wait').map((state) => [state.name, options.waitMs ?? 0]));
   const retries = Object.fromEntries(states.filter((state) => state.type === 'Task').map((state) => [state.name, options.waitMs ?? 0]));
   const definition = JSON.parse(substitute(text, localSubstitutions(text, 'us-east-1'))) as ConstructorParameters<typeof StateMachine>[0];
+  overrideTimeouts(definition, options.timeoutOverrides ?? {});
   const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
@@ -101,6 +107,20 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
     const cause = failure.cause?.message ?? failure.message ?? String(error);
     return { status: 'FAILED', error: { name, cause }, transitions };
   }
+}
+
+/** Sets TimeoutSeconds of the named Task states, at any depth (Map item processors, Parallel branches). */
+function overrideTimeouts(definition: unknown, overrides: Readonly<Record<string, number>>): void {
+  if (Object.keys(overrides).length === 0) return;
+  const visit = (states: Record<string, Record<string, unknown>> | undefined): void => {
+    for (const [name, state] of Object.entries(states ?? {})) {
+      if (state.Type === 'Task' && overrides[name] !== undefined) state.TimeoutSeconds = overrides[name];
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States?: Record<string, Record<string, unknown>> } | undefined;
+      visit(processor?.States);
+      for (const branch of (state.Branches ?? []) as { States?: Record<string, Record<string, unknown>> }[]) visit(branch.States);
+    }
+  };
+  visit((definition as { States?: Record<string, Record<string, unknown>> }).States);
 }
 
 type EventLog = RunEvents extends AsyncGenerator<infer E> ? E : never;

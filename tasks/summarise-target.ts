@@ -13,7 +13,7 @@ export const SummariseTargetInputSchema = z.object({
   target: TargetSchema,
   steps: z.record(z.string(), z.unknown()).default({}),
   /** Latest state of each polling loop (snapshots, copies, SSM commands): their gaps are the final word on those steps. */
-  polls: z.record(z.string(), z.unknown()).default({}),
+  polls: z.record(z.string(), z.unknown()).optional(),
   failures: z.record(z.string(), CaughtFailureSchema).default({}),
 });
 export type SummariseTargetInput = z.infer<typeof SummariseTargetInputSchema>;
@@ -42,7 +42,7 @@ export async function summariseTarget(input: SummariseTargetInput, deps: TaskDep
     gaps.push(gap);
     return true;
   };
-  for (const [step, result] of [...Object.entries(input.steps), ...Object.entries(input.polls)]) {
+  for (const [step, result] of [...Object.entries(input.steps), ...Object.entries(input.polls ?? {})]) {
     const reported = stepGaps(result);
     reported.forEach(add);
     steps[step] = reported.length > 0 ? 'gaps' : (steps[step] ?? 'ok');

@@ -53,7 +53,8 @@ export class TaskFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       timeout: Duration.minutes(10),
       memorySize: 1024,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'custody', CUSTODY_STATE: props.stateName },
+      // CUSTODY_ROLE_ARN: the principal every custody log entry of this task names as its actor.
+      environment: { ...props.environment, CUSTODY_ROLE_ARN: this.role.roleArn, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'custody', CUSTODY_STATE: props.stateName },
     };
     this.function =
       props.code === 'bundle'

@@ -11,6 +11,8 @@ export interface ScopeContext {
   readonly bucketArn?: string;
   readonly keyArns?: { readonly evidence: string; readonly snapshots: string; readonly signing: string };
   readonly topicArn?: string;
+  /** SSM documents the stack creates (`Custody-…`): the only documents the responder may run. */
+  readonly documentNames?: readonly string[];
   /** The role the policy belongs to, for actions that name it (iam:SimulatePrincipalPolicy on itself). */
   readonly selfRoleArn?: string;
   readonly stateMachineArn?: string;
@@ -59,9 +61,16 @@ const MEMBER: Readonly<Record<string, ScopeRule>> = {
   'ssm:SendCommand': (ctx) => ({
     resources: [
       ctx.reasons.resource(`arn:${ctx.partition}:ec2:*:${ctx.account}:instance/*`, 'capture runs on the instance under investigation, known only when a case opens'),
-      ctx.reasons.resource(`arn:${ctx.partition}:ssm:*:${ctx.account}:document/Custody-*`, 'the Custody capture documents deployed by this stack in every region'),
-      ctx.reasons.resource(`arn:${ctx.partition}:ssm:*::document/AWS-Run*`, 'AWS-owned run-script documents (AWS-RunShellScript, AWS-RunPowerShellScript)'),
+      // Only the capture documents this stack creates, never AWS-RunShellScript: the responder cannot run arbitrary scripts.
+      ...required(ctx.documentNames).map((name) =>
+        ctx.reasons.resource(`arn:${ctx.partition}:ssm:*:${ctx.account}:document/${name}`, 'the Custody capture documents this stack creates in every region of the account'),
+      ),
     ],
+  }),
+  'autoscaling:AttachInstances': own('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*', 'custody release returns the instance to the group it was detached from, known from the custody log'),
+  'elasticloadbalancing:RegisterTargets': own('elasticloadbalancing', 'targetgroup/*', 'custody release re-registers the target groups recorded in the custody log'),
+  'iam:DeleteRolePolicy': (ctx) => ({
+    resources: [ctx.reasons.resource(`arn:${ctx.partition}:iam::${ctx.account}:role/*`, 'custody release removes the session-revocation policy from the role recorded in the custody log')],
   }),
   'autoscaling:DetachInstances': own('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*', 'the group of the instance under investigation is only known when a case opens'),
   'autoscaling:EnterStandby': own('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*', 'the group of the instance under investigation is only known when a case opens'),
@@ -95,6 +104,7 @@ const FORENSICS: Readonly<Record<string, ScopeRule>> = {
   's3:GetObjectVersion': objects,
   's3:PutObjectRetention': objects,
   's3:AbortMultipartUpload': objects,
+  's3:ListMultipartUploadParts': objects,
   's3:ListBucket': bucket,
   's3:ListBucketVersions': bucket,
   's3:GetBucketObjectLockConfiguration': bucket,
@@ -113,12 +123,52 @@ const FORENSICS: Readonly<Record<string, ScopeRule>> = {
   'kms:ReEncryptTo': (ctx) => ({ resources: [required(ctx.keyArns).snapshots] }),
   'kms:DescribeKey': (ctx) => ({ resources: Object.values(required(ctx.keyArns)) }),
   'ec2:CopySnapshot': own('ec2', 'snapshot/*', 'copies of shared snapshots get new ids, known only when a case runs'),
-  'ec2:CreateTags': own('ec2', 'snapshot/*', 'copies of shared snapshots get new ids, known only when a case runs'),
+  'ec2:CreateTags': (ctx) => ({
+    resources: ['snapshot', 'volume', 'instance'].map((type) =>
+      ctx.reasons.resource(`arn:${ctx.partition}:ec2:*:${ctx.account}:${type}/*`, 'snapshot copies, evidence volumes and the workstation get new ids, known only when a case runs'),
+    ),
+  }),
+  // The examination workstation (docs/workstation.md): launched, given volumes and torn down only in this account.
+  'ec2:RunInstances': (ctx) => ({
+    resources: ['instance', 'volume', 'network-interface', 'subnet', 'security-group', 'image'].map((type) =>
+      ctx.reasons.resource(`arn:${ctx.partition}:ec2:*:${type === 'image' ? '' : ctx.account}:${type}/*`, 'the workstation and its AMI (from the Image Builder pipeline) get ids known only at launch'),
+    ),
+  }),
+  'ec2:CreateVolume': workstationEc2('volume', 'snapshot'),
+  'ec2:AttachVolume': workstationEc2('volume', 'instance'),
+  'ec2:DetachVolume': workstationEc2('volume', 'instance'),
+  // Only what a case created can be deleted or terminated: the tags StartWorkstation puts on at launch.
+  'ec2:DeleteVolume': (ctx) => ({ ...workstationEc2('volume')(ctx), conditions: { StringEquals: { 'aws:ResourceTag/custody:role': 'evidence-volume' } } }),
+  'ec2:TerminateInstances': (ctx) => ({ ...workstationEc2('instance')(ctx), conditions: { StringEquals: { 'aws:ResourceTag/custody:role': 'workstation' } } }),
+  'iam:PassRole': (ctx) => ({
+    resources: [ctx.reasons.resource(`arn:${ctx.partition}:iam::${ctx.account}:role/*`, "the workstation's instance role is named by the region's configuration")],
+    conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  }),
+  'ssm:GetParameter': own('ssm', 'parameter/*', 'the AMI parameter is named by the region configuration'),
+  'ssm:SendCommand': (ctx) => ({
+    resources: [
+      ctx.reasons.resource(`arn:${ctx.partition}:ec2:*:${ctx.account}:instance/*`, 'the workstation is launched per case'),
+      ctx.reasons.resource(`arn:${ctx.partition}:ssm:*:${ctx.account}:document/Custody-Workstation*`, 'only the workstation documents the workstation stack creates'),
+    ],
+  }),
+  'iam:SimulatePrincipalPolicy': (ctx) => ({ resources: [required(ctx.selfRoleArn)] }),
 };
+
+function workstationEc2(...types: string[]): ScopeRule {
+  return (ctx) => ({
+    resources: types.map((type) =>
+      ctx.reasons.resource(`arn:${ctx.partition}:ec2:*:${ctx.account}:${type}/*`, 'evidence volumes and the workstation are created per case'),
+    ),
+  });
+}
 
 /** The orchestrator's own calls (Lambda roles): its topic and state machine. */
 const ORCHESTRATOR: Readonly<Record<string, ScopeRule>> = {
   'sns:Publish': (ctx) => ({ resources: [required(ctx.topicArn)] }),
+  // The orchestrator account is the Security Hub administrator; findings of member accounts are updated through its hub.
+  'securityhub:BatchUpdateFindings': (ctx) => ({
+    resources: [ctx.reasons.resource(`arn:${ctx.partition}:securityhub:*:${ctx.account}:hub/default`, 'the finding may come from any region Security Hub aggregates')],
+  }),
   'states:StartExecution': (ctx) => ({ resources: [required(ctx.stateMachineArn)] }),
   'states:DescribeStateMachine': (ctx) => ({ resources: [required(ctx.stateMachineArn)] }),
 };

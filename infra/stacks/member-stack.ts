@@ -30,6 +30,7 @@ export class MemberStack extends Stack {
     const reasons = new WildcardReasons(this);
 
     // IAM is global: the StackSet instance in the role region creates the role, the others only their region's documents.
+    const documents = documentFiles(props.documentsDir ?? join(projectRoot(), 'infra', 'documents'));
     const roleRegion = new CfnCondition(this, 'IsRoleRegion', { expression: Fn.conditionEquals(Aws.REGION, deployment.memberRoleRegion) });
     this.responderRole = new iam.Role(this, 'ResponderRole', {
       roleName: props.config.responderRoleName,
@@ -42,6 +43,7 @@ export class MemberStack extends Stack {
           partition: Aws.PARTITION,
           account: Aws.ACCOUNT_ID,
           forensicsAccounts: forensicsAccountIds(props.config),
+          documentNames: documents.map((file) => basename(file, '.json')),
           selfRoleArn: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${props.config.responderRoleName}`,
           reasons,
         }),
@@ -50,7 +52,7 @@ export class MemberStack extends Stack {
     (this.responderRole.node.defaultChild as CfnResource).cfnOptions.condition = roleRegion;
     new CfnOutput(this, 'ResponderRoleArn', { value: this.responderRole.roleArn, condition: roleRegion });
 
-    for (const file of documentFiles(props.documentsDir ?? join(projectRoot(), 'infra', 'documents'))) {
+    for (const file of documents) {
       const name = basename(file, '.json');
       new ssm.CfnDocument(this, `Document${name.replace(/[^A-Za-z0-9]/g, '')}`, {
         name,
@@ -68,7 +70,8 @@ export class MemberStack extends Stack {
 export function documentFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
+    // The workstation's documents run in the forensics account (infra/stacks/workstation-stack.ts), never on a member's instances.
+    .filter((file) => file.endsWith('.json') && !file.startsWith('Custody-Workstation'))
     .sort()
     .map((file) => join(dir, file));
 }

@@ -14,7 +14,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { CustodyConfig } from '../../tasks/lib/config';
-import { actionsFor, sharedFiles, taskFileForState, usesPrincipal } from '../../tasks/lib/permissions';
+import { actionsFor, taskFileForState, usesPrincipal } from '../../tasks/lib/permissions';
 import { placeholders, readDefinition, taskStates } from '../asl';
 import type { TaskCode } from '../constructs/task-function';
 import { TaskFunction } from '../constructs/task-function';
@@ -22,6 +22,7 @@ import { STATE_MACHINE_NAME, requireDeployment } from '../names';
 import { statementsFor } from '../policy/scopes';
 import { WildcardReasons } from '../policy/wildcards';
 import { assumeRoleStatements } from '../policy/assume';
+import { importClosure } from '../policy/imports';
 
 export interface OrchestratorStackProps extends StackProps {
   readonly config: CustodyConfig;
@@ -68,17 +69,19 @@ export class OrchestratorStack extends Stack {
     const functions: Record<string, TaskFunction> = {};
     for (const state of taskStates(definition)) {
       const file = taskFileForState(state);
-      const ownCalls = [file, ...sharedFiles()];
+      // A Lambda makes the calls of everything it bundles, not only of its task file (e.g. RenderReport sizes instances).
+      const bundled = importClosure(file);
       const ctx = { partition: this.partition, account: this.account, forensicsAccounts: [], topicArn: this.topic.topicArn, stateMachineArn, reasons };
-      const orchestratorActions = actionsFor('orchestrator', ownCalls).filter((action) => action !== 'sts:AssumeRole');
+      const orchestratorActions = actionsFor('orchestrator', bundled).filter((action) => action !== 'sts:AssumeRole');
       functions[state] = new TaskFunction(this, state, {
         stateName: state,
         file,
         statements: [
           ...statementsFor('orchestrator', orchestratorActions, ctx),
-          ...assumeRoleStatements(props.config, this.partition, usesPrincipal(file, 'member'), reasons),
+          ...assumeRoleStatements(props.config, this.partition, bundled.some((module) => usesPrincipal(module, 'member')), reasons),
         ],
-        environment: { CUSTODY_CONFIG: JSON.stringify(props.config) },
+        // Notify publishes to this stack's topic whatever the configuration file says.
+        environment: { CUSTODY_CONFIG: this.toJsonString({ ...props.config, snsTopicArn: this.topic.topicArn }) },
         logRetention: retention,
         code: props.taskCode ?? 'bundle',
         reasons,

@@ -109,6 +109,7 @@ export class StorageStack extends Stack {
           forensicsAccounts: forensicsAccountIds(props.config),
           bucketArn: this.evidenceBucket.bucketArn,
           keyArns: { evidence: this.evidenceKey.keyArn, snapshots: this.snapshotKey.keyArn, signing: this.signingKey.keyArn },
+          selfRoleArn: `arn:${this.partition}:iam::${this.account}:role/${props.config.evidenceWriterRoleName}`,
           reasons,
         }),
       ),

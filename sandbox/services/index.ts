@@ -6,6 +6,7 @@ import { configService } from './config-service';
 import { ec2Instances } from './ec2-instances';
 import { ec2Network } from './ec2-network';
 import { ec2Snapshots } from './ec2-snapshots';
+import { ec2Workstation } from './ec2-workstation';
 import { elbv2 } from './elbv2';
 import { guardDuty } from './guardduty';
 import { iam } from './iam';
@@ -16,6 +17,7 @@ import { securityHub } from './securityhub';
 import { sfn } from './sfn';
 import { sns } from './sns';
 import { ssm } from './ssm';
+import { ssmParameters } from './ssm-parameters';
 import { sts } from './sts';
 
 /** A handler takes its command's input (typed by the handler itself) and returns the command's output. */
@@ -23,14 +25,14 @@ export type ServiceHandlers = Readonly<Record<string, (ctx: CallContext, input: 
 
 /** Keyed by SDK client name without "Client", then command name without "Command". */
 export const SERVICES: Readonly<Record<string, ServiceHandlers>> = {
-  EC2: { ...ec2Instances, ...ec2Network, ...ec2Snapshots },
+  EC2: { ...ec2Instances, ...ec2Network, ...ec2Snapshots, ...ec2Workstation },
   STS: sts,
   IAM: iam,
   AutoScaling: autoScaling,
   ElasticLoadBalancingV2: elbv2,
   S3: s3,
   KMS: kms,
-  SSM: ssm,
+  SSM: { ...ssm, ...ssmParameters },
   CloudTrail: cloudTrail,
   CloudWatchLogs: cloudWatchLogs,
   ConfigService: configService,

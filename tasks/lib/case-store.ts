@@ -7,7 +7,7 @@ import type { CustodyConfig } from './config';
 import { forensicsFor } from './config';
 import type { CustodyEntry } from './custody-log';
 import { GENESIS_PREV, buildEntry, custodyEntryKey, custodyPrefix, entryHash, parseEntry, seqOfKey, serializeEntry } from './custody-log';
-import { CustodyLogError, InvalidInputError, errorName } from './errors';
+import { CustodyLogError, InvalidInputError, ObjectExistsError, TRANSIENT_AWS_ERRORS, errorName } from './errors';
 import { writeEvidence } from './evidence-writer';
 import type { Actor, ArtifactRecord, CaseStore, CustodyEvent, PutArtifactRequest } from './task';
 import { mapLimit } from './verify/parallel';
@@ -54,6 +54,9 @@ interface Head {
   readonly hash: string;
 }
 
+/** The last head each log had in this process (a warm Lambda, the local runner): a hint, checked before it is used. */
+const knownHeads = new Map<string, Head>();
+
 export function createCaseStore(options: CaseStoreOptions): CustodyStore {
   const { caseId, region, config, clients, actor } = options;
   const destination = forensicsFor(config, region);
@@ -68,13 +71,28 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
   const putEntry = (entry: CustodyEntry): Promise<void> =>
     putLocked(s3(), { bucket, key: custodyEntryKey(caseId, entry.seq), body: serializeEntry(entry), kmsKeyId: destination.evidenceKeyArn, retainUntil: retainUntil() });
 
-  /** The last entry of the log, found by listing its prefix (only when this writer has no head yet). */
+  const logId = `${bucket}/${custodyPrefix(caseId)}`;
+
+  /**
+   * The last entry of the log (only when this writer has no head yet). A head another store of this process saw is a hint:
+   * if its entry is still there with the same hash, only the keys after it are listed, so a case's N-th task does not list
+   * all the entries before it (which made a many-target case quadratic, docs/scale.md).
+   */
   const readHead = async (): Promise<Head> => {
-    const keys = (await listObjects(s3(), bucket, custodyPrefix(caseId))).filter((object) => seqOfKey(object.key) !== undefined);
+    const hint = knownHeads.get(logId);
+    const trusted = hint && (await readEntryAt(hint.seq))?.hash === hint.hash ? hint : undefined;
+    const after = trusted ? custodyEntryKey(caseId, trusted.seq) : undefined;
+    const keys = (await listObjects(s3(), bucket, custodyPrefix(caseId), after)).filter((object) => seqOfKey(object.key) !== undefined);
     const last = keys[keys.length - 1];
-    if (!last) return { seq: -1, hash: GENESIS_PREV };
-    const seq = seqOfKey(last.key)!;
-    return (await readEntryAt(seq)) ?? { seq: -1, hash: GENESIS_PREV };
+    if (!last) return trusted ?? { seq: -1, hash: GENESIS_PREV };
+    return (await readEntryAt(seqOfKey(last.key)!)) ?? trusted ?? { seq: -1, hash: GENESIS_PREV };
+  };
+
+  /** Walks forward from a head over the entries other writers have landed since (one GET each, no listing). */
+  const catchUp = async (from: Head): Promise<Head> => {
+    let current = from;
+    for (let next = await readEntryAt(current.seq + 1); next; next = await readEntryAt(current.seq + 1)) current = next;
+    return current;
   };
 
   /** The entry stored under a seq, checked against its hash; undefined while a racing write has not landed (409). */
@@ -101,12 +119,15 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
       try {
         await putEntry(entry);
         head = { seq: entry.seq, hash: entry.hash };
+        knownHeads.set(logId, head);
         return entry;
       } catch (error) {
         if (!CONFLICTS.includes(errorName(error))) throw error;
-        // Another writer took this seq: its entry becomes the head (one GET, no listing) and the next seq is tried.
-        head = (await readEntryAt(current.seq + 1)) ?? current;
-        await sleep(Math.random() * Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)));
+        // Another writer took this seq: every entry landed since becomes known, and the next free seq is tried. Back off
+        // exponentially only while no progress is seen (the racing write has not landed yet, 409); otherwise a short jitter.
+        head = await catchUp(current);
+        const stalled = head.seq === current.seq;
+        await sleep(Math.random() * (stalled ? Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)) : retryBaseMs));
       }
     }
     throw new CustodyLogError(`could not append ${event.action} to the custody log of case ${caseId} after ${maxAttempts} tries`, {
@@ -125,13 +146,19 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
     },
     async putArtifact(request: PutArtifactRequest): Promise<ArtifactRecord> {
       assertArtifactKey(request.key);
-      const written = await writeEvidence(s3(), {
-        bucket,
-        key: `${casePrefix(caseId)}${request.key}`,
-        body: request.body,
-        contentType: request.contentType,
-        kmsKeyId: destination.evidenceKeyArn,
-        retainUntil: retainUntil(),
+      const write = () =>
+        writeEvidence(s3(), {
+          bucket,
+          key: `${casePrefix(caseId)}${request.key}`,
+          body: request.body,
+          contentType: request.contentType,
+          kmsKeyId: destination.evidenceKeyArn,
+          retainUntil: retainUntil(),
+        });
+      // Bytes in hand can be sent again after a transient failure; a stream cannot be replayed, so it fails to the caller.
+      const replayable = typeof request.body === 'string' || request.body instanceof Uint8Array;
+      const written = await (replayable ? retryTransient(write, retryBaseMs) : write()).catch((error: unknown) => {
+        throw asObjectExists(error) ?? error;
       });
       const record: ArtifactRecord = {
         key: request.key,
@@ -186,6 +213,32 @@ function assertArtifactKey(key: string): void {
     throw new InvalidInputError(`artifact key ${key} must be a plain relative path under the case prefix`);
   }
   if (isLedgerKey(key)) throw new InvalidInputError(`artifact key ${key} is reserved for the custody ledger`);
+}
+
+/**
+ * The writer refuses an existing key with S3's 412 PreconditionFailed (or 409 ConditionalRequestConflict while another
+ * conditional write of it is in flight) as its cause; callers such as OpenCase match on ObjectExistsError.
+ */
+function asObjectExists(error: unknown): ObjectExistsError | undefined {
+  if (errorName(error) === 'ObjectExistsError' || !(error instanceof Error)) return undefined;
+  if (!CONFLICTS.includes(errorName(error.cause))) return undefined;
+  return new ObjectExistsError(error.message, {}, { cause: error.cause });
+}
+
+/**
+ * Retries a write that failed with a transient error (S3 500 InternalError, 503 SlowDown) up to three times with full
+ * jitter, as the SDK's standard retry strategy does ("Retry behavior", AWS SDKs and Tools Reference Guide). The write is
+ * conditional (If-None-Match), so a retry can never replace an object that did land.
+ */
+async function retryTransient<T>(write: () => Promise<T>, baseMs: number, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= attempts || !TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
+      await sleep(Math.random() * baseMs * 2 ** attempt);
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -30,6 +30,8 @@ export const CaseOptionsSchema = z
     snapshots: z.boolean().default(true),
     logWindowHours: z.number().int().min(1).max(24 * 90).default(24),
     isolationPolicy: IsolationPolicySchema.default('capture-first'),
+    /** Examination on a workstation in the forensics account (docs/workstation.md); off unless the case asks for it. */
+    examine: z.object({ workstation: z.boolean().default(false) }).strict().optional(),
   })
   .strict();
 export type CaseOptions = z.infer<typeof CaseOptionsSchema>;

@@ -14,6 +14,23 @@ export const CaptureToolSchema = z
   })
   .strict();
 
+/** The examination workstation of a region (docs/workstation.md): launched in the forensics account, in a subnet with no internet route. */
+export const WorkstationConfigSchema = z
+  .object({
+    /** SSM parameter holding the AMI id the Image Builder pipeline last produced (or one set by hand). */
+    amiParameter: z.string().min(1).max(2048),
+    subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'not a subnet id'),
+    securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'not a security group id'),
+    instanceType: z.string().min(1).max(64).default('m6i.xlarge'),
+    instanceProfileArn: z.string().startsWith('arn:aws'),
+    /** Hours a case's examination is expected to take, for the dry-run plan's estimate. */
+    estimatedHours: z.number().min(0.1).max(240).default(4),
+    /** Whether cases with a target in this region examine on the workstation unless the request turns it off. */
+    enabledByDefault: z.boolean().default(false),
+  })
+  .strict();
+export type WorkstationConfig = z.infer<typeof WorkstationConfigSchema>;
+
 /** Where a region's evidence goes: always a forensics account in that same region. */
 export const ForensicsRegionSchema = z
   .object({
@@ -30,6 +47,7 @@ export const ForensicsRegionSchema = z
       .object({ linux: CaptureToolSchema.optional(), windows: CaptureToolSchema.optional() })
       .strict()
       .optional(),
+    workstation: WorkstationConfigSchema.optional(),
   })
   .strict();
 export type ForensicsRegion = z.infer<typeof ForensicsRegionSchema>;

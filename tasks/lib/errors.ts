@@ -123,3 +123,11 @@ export class IsolationChangedError extends CustodyError {
     this.name = 'IsolationChangedError';
   }
 }
+
+/** The case asked for a workstation examination but the region has no workstation configured (docs/workstation.md). */
+export class WorkstationNotConfiguredError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'WorkstationNotConfiguredError';
+  }
+}

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { errorMessage, EvidenceWriteError, InvalidInputError } from './errors';
 import { crc32Base64, crc32Combine, crc32Of } from './evidence-checksums';
-import { chunksOf, PartBuffer } from './part-buffer';
+import { chunksOf, PartBuffer, PartPool } from './part-buffer';
 import { BackgroundSha256 } from './sha256-worker';
 
 /** S3 multipart limits (Amazon S3 multipart upload limits): 5 MiB minimum part except the last, 10,000 parts. */
@@ -33,7 +33,7 @@ export interface EvidenceWriteRequest {
   readonly retainUntil: Date;
   /** Bytes per part (≥ 5 MiB); a body no larger than this is sent with one PutObject. */
   readonly partSize?: number;
-  /** Parts hashed or uploaded at once; also bounds the part buffers in memory (about (concurrency + 2) × partSize). */
+  /** Parts hashed or uploaded at once; also bounds the part buffers in memory (concurrency × partSize, plus one part gathering). */
   readonly concurrency?: number;
   /** Expected size, when known, so the part size grows to stay within 10,000 parts. */
   readonly sizeHint?: number;
@@ -64,6 +64,7 @@ export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest)
   const partSize = partSizeFor(request);
   const concurrency = Math.max(1, Math.floor(request.concurrency ?? DEFAULT_CONCURRENCY));
   const pending = new PartBuffer();
+  const pool = new PartPool(partSize);
   let upload: MultipartWriter | undefined;
   let hasher: BackgroundSha256 | undefined;
   let bytes = 0;
@@ -74,10 +75,10 @@ export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest)
       // Only more than one part's worth of bytes makes a multipart upload, so a body of exactly partSize is one PutObject.
       while (pending.size > partSize) {
         hasher ??= new BackgroundSha256();
-        upload ??= await MultipartWriter.start(s3, request, concurrency, (buffer) => pending.recycle(buffer, partSize));
+        upload ??= await MultipartWriter.start(s3, request, concurrency, pool);
         // Waiting for a free slot (a part hashed and uploaded) is the back-pressure that keeps part buffers bounded.
         await upload.slot();
-        upload.add(hasher.hash(pending.takeOwned(partSize)));
+        upload.add(hasher, pending.takeInto(pool.acquire(), partSize));
       }
     }
     if (!upload || !hasher) {
@@ -85,7 +86,7 @@ export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest)
       return await putSingle(s3, request, body, createHash('sha256').update(body).digest());
     }
     await upload.slot();
-    upload.add(hasher.hash(pending.takeOwned(pending.size)));
+    upload.add(hasher, pending.takeInto(pool.acquire(), pending.size));
     // The hash is settled before the object is completed: an object never exists without the hash the custody log needs.
     const digest = await hasher.digest();
     const done = await upload.complete(bytes);
@@ -156,13 +157,13 @@ class MultipartWriter {
     private readonly request: EvidenceWriteRequest,
     private readonly uploadId: string,
     private readonly concurrency: number,
-    private readonly recycle: (buffer: Buffer) => void,
+    private readonly pool: PartPool,
   ) {}
 
-  public static async start(s3: S3Client, request: EvidenceWriteRequest, concurrency: number, recycle: (buffer: Buffer) => void): Promise<MultipartWriter> {
+  public static async start(s3: S3Client, request: EvidenceWriteRequest, concurrency: number, pool: PartPool): Promise<MultipartWriter> {
     const created = await s3.send(new CreateMultipartUploadCommand({ ...common(request), ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
     if (!created.UploadId) throw new EvidenceWriteError(`S3 returned no UploadId for ${request.key}`, { key: request.key });
-    return new MultipartWriter(s3, request, created.UploadId, concurrency, recycle);
+    return new MultipartWriter(s3, request, created.UploadId, concurrency, pool);
   }
 
   /** Resolves when another part may be started; throws the first failure of a part already under way. */
@@ -171,12 +172,18 @@ class MultipartWriter {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Uploads the next part once its bytes are back from the hashing worker; call `slot()` first. */
-  public add(hashed: Promise<Buffer>): void {
+  /**
+   * Uploads the next part: its CRC32 is computed and the part sent while the worker hashes the same bytes in place; the
+   * buffer goes back to the pool only when both are done with it. Call `slot()` first.
+   */
+  public add(hasher: BackgroundSha256, body: Buffer): void {
     const partNumber = this.nextPart++;
     if (partNumber > MAX_PARTS) throw new EvidenceWriteError(`${this.request.key} needs more than ${MAX_PARTS} parts; pass a sizeHint or a larger partSize`);
-    const sent: Promise<void> = hashed
-      .then(async (body) => {
+    const hashed = hasher.hash(body);
+    // Awaited below once the upload is done; a hashing failure meanwhile must not count as unhandled.
+    hashed.catch(() => undefined);
+    const sent: Promise<void> = Promise.resolve()
+      .then(async () => {
         const partCrc = crc32Of(body);
         this.crcs[partNumber - 1] = [partCrc, body.length];
         const response = await this.s3.send(
@@ -191,10 +198,12 @@ class MultipartWriter {
           }),
         );
         this.parts[partNumber - 1] = { PartNumber: partNumber, ETag: response.ETag, ChecksumCRC32: response.ChecksumCRC32 ?? crc32Base64(partCrc) };
-        this.recycle(body);
       })
+      .then(() => hashed)
+      .then(() => this.pool.release(body))
       .catch((error: unknown) => {
         this.failure ??= error;
+        // The worker may still read a buffer whose upload failed: it is not reused, the write is failing anyway.
       })
       .finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);

@@ -1,6 +1,6 @@
 // Buffering of an evidence body into parts: chunks in, part-sized buffers out, with as few copies as the hashing allows.
 import type { Readable } from 'node:stream';
-import { ownedBuffer } from './sha256-worker';
+import { sharedBuffer } from './sha256-worker';
 
 /** Chunks waiting to become a part; `take` slices without copying when a part lies within one chunk. */
 export class PartBuffer {
@@ -12,28 +12,19 @@ export class PartBuffer {
     this.size += chunk.length;
   }
 
-  /** Part buffers whose upload finished, reused so a large body allocates a handful of buffers, not one per part. */
-  private readonly spare: Buffer[] = [];
-
-  public recycle(buffer: Buffer, partSize: number): void {
-    if (buffer.length === partSize) this.spare.push(buffer);
-  }
-
-  /** The next `count` bytes copied into a buffer of their own, which can be handed to the hashing worker. */
-  public takeOwned(count: number): Buffer {
-    const reuse = this.spare.length > 0 && this.spare[0].length === count ? this.spare.pop() : undefined;
-    const out = reuse ?? ownedBuffer(count);
+  /** The next `count` bytes copied into `target` (a part buffer of the pool); returns the filled view. */
+  public takeInto(target: Buffer, count: number): Buffer {
     let filled = 0;
     while (filled < count) {
       const first = this.chunks[0];
       const used = Math.min(first.length, count - filled);
-      first.copy(out, filled, 0, used);
+      first.copy(target, filled, 0, used);
       filled += used;
       if (used === first.length) this.chunks.shift();
       else this.chunks[0] = first.subarray(used);
     }
     this.size -= count;
-    return out;
+    return target.subarray(0, count);
   }
 
   public take(count: number): Buffer {
@@ -50,6 +41,25 @@ export class PartBuffer {
     }
     this.size -= count;
     return out;
+  }
+}
+
+/**
+ * Part-sized buffers in shared memory, allocated on first need and reused: a body of any size touches at most as many
+ * buffers as there are parts in flight, so memory stays flat and nothing is left for the garbage collector per part.
+ */
+export class PartPool {
+  private readonly spare: Buffer[] = [];
+
+  public constructor(private readonly partSize: number) {}
+
+  public acquire(): Buffer {
+    return this.spare.pop() ?? sharedBuffer(this.partSize);
+  }
+
+  /** Gives back a buffer (or a view of one) whose upload has finished with its bytes. */
+  public release(part: Buffer): void {
+    this.spare.push(Buffer.from(part.buffer, 0, this.partSize));
   }
 }
 

@@ -23,14 +23,35 @@ export interface FileCalls {
 const EBS_KMS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] as const;
 
 /**
+ * Writing to an SSE-KMS bucket needs a data key, and completing or reading an object needs Decrypt (Amazon S3 User Guide,
+ * "Using server-side encryption with AWS KMS keys" and "Multipart upload API and permissions").
+ */
+const SSE_KMS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+
+/**
  * Source file (relative to the repository root) → the calls it makes. Adding a task is one line here; the test
  * test/infra/permissions.test.ts scans every tasks/*.ts and tasks/lib/*.ts for `new <X>Command(` and fails on drift.
  */
 export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
+  'tasks/analyze-case.ts': { forensics: ['S3:GetObjectCommand', 'S3:ListObjectsV2Command'], implied: { forensics: ['kms:Decrypt'] } },
+  'tasks/capture-memory.ts': {
+    member: ['SSM:SendCommandCommand'],
+    forensics: ['S3:AbortMultipartUploadCommand'],
+    // The instance downloads the staged tool through a presigned GET signed by the evidence writer (SSE-KMS object).
+    implied: { forensics: ['s3:GetObject', 'kms:Decrypt'] },
+  },
+  'tasks/check-command.ts': {
+    member: ['SSM:CancelCommandCommand', 'SSM:GetCommandInvocationCommand'],
+    forensics: ['S3:AbortMultipartUploadCommand', 'S3:CompleteMultipartUploadCommand', 'S3:HeadObjectCommand', 'S3:ListPartsCommand'],
+    // HeadObject names the VersionId CompleteMultipartUpload returned, which S3 authorises as s3:GetObjectVersion.
+    implied: { forensics: [...SSE_KMS, 's3:GetObjectVersion'] },
+  },
+  'tasks/check-snapshot-copies.ts': { member: ['EC2:DescribeSnapshotsCommand'], forensics: ['EC2:DescribeSnapshotsCommand'] },
   'tasks/check-snapshots.ts': { member: ['EC2:DescribeSnapshotsCommand'] },
+  'tasks/collect-volatile.ts': { member: ['SSM:SendCommandCommand'], forensics: ['S3:AbortMultipartUploadCommand'] },
   'tasks/copy-snapshots.ts': {
-    member: ['EC2:CopySnapshotCommand', 'EC2:DescribeSnapshotsCommand', 'EC2:ModifySnapshotAttributeCommand'],
-    forensics: ['EC2:CopySnapshotCommand', 'EC2:DescribeSnapshotsCommand'],
+    member: ['EC2:CopySnapshotCommand', 'EC2:ModifySnapshotAttributeCommand'],
+    forensics: ['EC2:CopySnapshotCommand'],
     // An encrypted copy makes EBS use the destination key through grants (Amazon EBS User Guide, "Copy an Amazon EBS snapshot").
     implied: { member: [...EBS_KMS], forensics: [...EBS_KMS] },
   },
@@ -61,17 +82,80 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'EC2:DescribeInstanceTypesCommand',
       'EC2:DescribeInstancesCommand',
       'EC2:DescribeVolumesCommand',
-      'EC2:GetConsoleOutputCommand',
-      'EC2:GetConsoleScreenshotCommand',
       'EC2:ModifyInstanceAttributeCommand',
     ],
   },
+  'tasks/notify.ts': { orchestrator: ['SNS:PublishCommand', 'SecurityHub:BatchUpdateFindingsCommand'] },
+  // Not a Task state: `custody release` runs it with the responder role, so the role carries the undo of each isolation step.
+  'tasks/release-isolation.ts': {
+    member: [
+      'AutoScaling:AttachInstancesCommand',
+      'EC2:ModifyNetworkInterfaceAttributeCommand',
+      'ElasticLoadBalancingV2:RegisterTargetsCommand',
+      'IAM:DeleteRolePolicyCommand',
+    ],
+  },
   'tasks/snapshot-volumes.ts': { member: ['EC2:CreateSnapshotCommand', 'EC2:CreateSnapshotsCommand', 'EC2:CreateTagsCommand'] },
+  'tasks/ssm-command.ts': {
+    member: ['SSM:DescribeInstanceInformationCommand'],
+    forensics: ['S3:CreateMultipartUploadCommand'],
+    // The instance uploads parts through presigned UploadPart URLs signed by the evidence writer: s3:PutObject on SSE-KMS.
+    implied: { forensics: ['s3:PutObject', ...SSE_KMS] },
+  },
+  'tasks/start-workstation.ts': {
+    forensics: [
+      'EC2:CreateVolumeCommand',
+      'EC2:DescribeInstancesCommand',
+      'EC2:RunInstancesCommand',
+      'S3:GetObjectCommand',
+      'S3:HeadObjectCommand',
+      'SSM:GetParameterCommand',
+    ],
+    // RunInstances with an instance profile passes its role (iam:PassRole); tags go on at launch (ec2:CreateTags on create);
+    // a volume from an encrypted snapshot uses the forensics key through grants (Amazon EBS encryption, EBS User Guide).
+    implied: { forensics: ['iam:PassRole', 'ec2:CreateTags', 'kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] },
+  },
+  'tasks/attach-evidence-volumes.ts': {
+    forensics: ['EC2:AttachVolumeCommand', 'EC2:DescribeInstancesCommand', 'EC2:DescribeVolumesCommand'],
+  },
+  'tasks/run-examination.ts': {
+    forensics: ['S3:AbortMultipartUploadCommand', 'SSM:SendCommandCommand'],
+  },
+  'tasks/check-examination.ts': {
+    forensics: [
+      'S3:AbortMultipartUploadCommand',
+      'S3:CompleteMultipartUploadCommand',
+      'S3:HeadObjectCommand',
+      'S3:ListPartsCommand',
+      'SSM:CancelCommandCommand',
+      'SSM:GetCommandInvocationCommand',
+    ],
+  },
+  'tasks/cleanup-workstation.ts': {
+    forensics: [
+      'EC2:DeleteVolumeCommand',
+      'EC2:DescribeInstancesCommand',
+      'EC2:DescribeVolumesCommand',
+      'EC2:DetachVolumeCommand',
+      'EC2:TerminateInstancesCommand',
+    ],
+  },
+  'tasks/lib/workstation-plan.ts': {
+    forensics: [
+      'EC2:AttachVolumeCommand',
+      'EC2:CreateVolumeCommand',
+      'EC2:DeleteVolumeCommand',
+      'EC2:DetachVolumeCommand',
+      'EC2:RunInstancesCommand',
+      'EC2:TerminateInstancesCommand',
+      'IAM:SimulatePrincipalPolicyCommand',
+    ],
+  },
   'tasks/lib/aws.ts': { orchestrator: ['STS:AssumeRoleCommand'] },
   'tasks/lib/case-store.ts': {
     forensics: ['S3:GetObjectCommand', 'S3:ListObjectsV2Command', 'S3:PutObjectCommand'],
     // SSE-KMS: writing needs a data key, reading (and completing multipart uploads) needs Decrypt (Amazon S3 User Guide, "Using SSE-KMS").
-    implied: { forensics: ['kms:GenerateDataKey', 'kms:Decrypt'] },
+    implied: { forensics: [...SSE_KMS] },
   },
   'tasks/lib/containment/security-groups.ts': {
     member: [
@@ -101,7 +185,9 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'S3:PutObjectCommand',
       'S3:UploadPartCommand',
     ],
+    implied: { forensics: [...SSE_KMS] },
   },
+  'tasks/lib/instance-evidence.ts': { member: ['EC2:GetConsoleOutputCommand', 'EC2:GetConsoleScreenshotCommand'] },
   'tasks/lib/containment/steps.ts': { member: ['IAM:SimulatePrincipalPolicyCommand'] },
   'tasks/lib/logs/cloudtrail.ts': { member: ['CloudTrail:LookupEventsCommand'] },
   'tasks/lib/logs/sources.ts': {
@@ -112,8 +198,9 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'GuardDuty:ListDetectorsCommand',
     ],
   },
+  'tasks/lib/report/sizes.ts': { member: ['EC2:DescribeInstanceTypesCommand', 'EC2:DescribeInstancesCommand', 'EC2:DescribeVolumesCommand'] },
   'tasks/lib/manifest.ts': { forensics: ['KMS:GetPublicKeyCommand', 'KMS:SignCommand'] },
-  'tasks/lib/verify/source-s3.ts': { forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'] },
+  'tasks/lib/verify/source-s3.ts': { forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'], implied: { forensics: ['kms:Decrypt'] } },
 };
 
 /** The npm package of each SDK client → the client name used in `SdkCall` and by sandbox/iam-actions.ts. */
@@ -135,8 +222,16 @@ export const SDK_PACKAGE_CLIENT: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sfn': 'SFN',
 };
 
+/**
+ * Calls whose IAM action the sandbox's mapping does not spell yet: ListParts is authorised as s3:ListMultipartUploadParts
+ * (Service Authorization Reference, Amazon S3).
+ */
+const ACTION_EXCEPTIONS: Readonly<Record<string, string>> = { 'S3:ListPartsCommand': 's3:ListMultipartUploadParts' };
+
 /** The IAM action behind one declared call. */
 export function actionOf(call: SdkCall): string {
+  const exception = ACTION_EXCEPTIONS[call];
+  if (exception) return exception;
   const [client, command] = call.split(':');
   return iamActionFor(client, command);
 }
@@ -153,13 +248,13 @@ export function actionsFor(principal: Principal, files: readonly string[] = Obje
   return [...actions].sort();
 }
 
-/** Files shared by every task (the client factory, the case store): each Lambda role gets their orchestrator calls. */
-export function sharedFiles(): string[] {
-  return Object.keys(TASK_CALLS).filter((file) => file.startsWith('tasks/lib/'));
-}
+/** Task states whose module name is not the kebab-cased state name. */
+const STATE_FILES: Readonly<Record<string, string>> = { CollectVolatileData: 'tasks/collect-volatile.ts' };
 
 /** `IsolateInstance` → `tasks/isolate-instance.ts`: one task module per Task state (STYLE rule 1). */
 export function taskFileForState(stateName: string): string {
+  const named = STATE_FILES[stateName];
+  if (named) return named;
   const kebab = stateName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
   return `tasks/${kebab}.ts`;
 }

@@ -45,7 +45,7 @@ describe('custody start against the deployed state machine', () => {
     it('follows the execution phase by phase until it succeeds', () => {
       expect(code).toBe(0);
       const phases = firstRunLines.filter((line) => line.startsWith('== '));
-      expect(phases).toEqual(['== triage', '== collect', '== report']);
+      expect(phases).toEqual(['== triage', '== collect', '== examine', '== analyze', '== report']);
       expect(firstRunLines).toContain('   ok      PreserveInstance');
       expect(firstRunLines).toContain(`Case ${caseId}: SUCCEEDED`);
       expect(firstRunLines.some((line) => /^Target: {2}i-0c0ffee1234567890 /.test(line))).toBe(true);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../../sandbox/scenario';
@@ -60,6 +60,34 @@ describe('custody tabletop on the default scenario', () => {
   it('produces a case that custody verify accepts', async () => {
     const run = await custody('verify', summary.caseDir);
     expect(run.code).toBe(0);
+    expect(run.stdout[run.stdout.length - 1]).toMatch(/^RESULT: OK/);
+  });
+
+  it('captures memory, volatile data, logs and the report as evidence', () => {
+    const instance = join(summary.caseDir, '222222222222', 'i-0c0ffee1234567890');
+    for (const file of ['memory/memory.lime', 'volatile/processes.txt', 'volatile/sockets.txt', 'logs/cloudtrail.jsonl', 'logs/vpc-flow.jsonl', 'snapshots.json']) {
+      expect({ file, present: existsSync(join(instance, file)) }).toEqual({ file, present: true });
+    }
+    for (const file of ['report/report.html', 'report/report.json', 'report/timeline.jsonl', 'report/findings.json']) {
+      expect({ file, present: existsSync(join(summary.caseDir, file)) }).toEqual({ file, present: true });
+    }
+  });
+
+  it('names a tampered artifact and exits 1', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'custody-tampered-'));
+    cpSync(join(out), copy, { recursive: true });
+    const dir = summary.caseDir.replace(out, copy);
+    const console = join(dir, '222222222222', 'i-0c0ffee1234567890', 'metadata', 'console-output.txt');
+    const bytes = readFileSync(console);
+    bytes[0] ^= 0x01;
+    writeFileSync(console, bytes);
+    const run = await custody('verify', dir, '--json');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout[run.stdout.length - 1]) as { ok: boolean; artifacts: { key: string; status: string }[] };
+    expect(report.ok).toBe(false);
+    expect(report.artifacts.filter((artifact) => artifact.status !== 'ok')).toEqual([
+      expect.objectContaining({ key: '222222222222/i-0c0ffee1234567890/metadata/console-output.txt', status: 'altered' }),
+    ]);
   });
 });
 

@@ -44,6 +44,7 @@ describe('writeEvidence', () => {
     ['one byte short of a part', PART - 1],
     ['exactly one part', PART],
     ['one byte over a part', PART + 1],
+    ['exactly three parts', 3 * PART],
     ['several parts and a tail', 3 * PART + 7],
   ])('stores %s byte-for-byte under COMPLIANCE retention with the SHA-256 sha256sum computes', async (_label, size) => {
     const { s3, sandbox, root } = setup();

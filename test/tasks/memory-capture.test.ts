@@ -167,6 +167,8 @@ describe('CaptureMemory → CheckCommand', () => {
 
   it('records a platform without a pinned tool as a gap rather than running an unverified one', async () => {
     const ctx = await context();
+    const region = ctx.deps.config.regions['eu-west-1'];
+    (region as { captureTools?: unknown }).captureTools = { linux: TOOLS.linux };
     const sent = await captureMemory(
       {
         case: makeCase(),

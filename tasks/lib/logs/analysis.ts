@@ -108,10 +108,26 @@ export async function analyzeRegion(
           }
         }
       }
+      yield* workstationTimeline(target);
     }
     for (const { entry, key } of await reader.custodyEntries()) {
       const event = custodyEvent(entry, key);
       if (event) yield event;
+    }
+  }
+
+  /** The examination workstation's Plaso timeline, when the case ran one (optional: its absence is no gap). */
+  async function* workstationTimeline(target: Target): AsyncGenerator<TimelineEvent> {
+    const key = `${target.accountId}/${target.instanceId}/examination/timeline.jsonl`;
+    const stream = await reader.open(key);
+    if (!stream) return;
+    let lineNo = 0;
+    for await (const line of readLines(stream)) {
+      lineNo += 1;
+      counts.read += 1;
+      const parsed = normaliseLine('plaso', key, lineNo, line);
+      if (parsed.length === 0) counts.unparsed += 1;
+      yield* parsed;
     }
   }
 

@@ -4,7 +4,7 @@ import { parseFlowRecord, protocolName } from './flow-log';
 import type { ResolverQuery } from './dns-log';
 import { parseResolverQuery } from './dns-log';
 
-export type TimelineSource = 'cloudtrail' | 'vpc-flow' | 'dns' | 'config' | 'finding' | 'custody';
+export type TimelineSource = 'cloudtrail' | 'vpc-flow' | 'dns' | 'config' | 'finding' | 'custody' | 'plaso';
 
 /**
  * One line of report/timeline.jsonl. Timesketch imports JSONL with `message`, `datetime` (ISO 8601) and `timestamp_desc`;
@@ -187,11 +187,19 @@ export function normaliseLine(
     if (!record) return [];
     if (source === 'cloudtrail') drafts = [cloudTrailDraft(record)];
     else if (source === 'config') drafts = [configDraft(record)];
+    else if (source === 'plaso') drafts = plasoDrafts(record);
     else drafts = findingDrafts(record);
   }
   return drafts
     .map((draft) => finish(draft, source, evidence, lineNo))
     .filter((event): event is TimelineEvent => event !== undefined);
+}
+
+/** A workstation's Plaso event (psort json_line for Timesketch): already message, datetime and timestamp_desc (docs/workstation.md). */
+function plasoDrafts(record: Record<string, unknown>): Draft[] {
+  const { message, datetime, timestamp_desc: desc, filename, data_type: dataType, volume_id: volumeId } = record;
+  if (typeof message !== 'string' || typeof datetime !== 'string') return [];
+  return [{ at: Date.parse(datetime), message, timestamp_desc: typeof desc === 'string' ? desc : 'Unknown', filename, data_type: dataType, volume_id: volumeId }];
 }
 
 function safeJson(line: string): unknown {

@@ -18,7 +18,8 @@ export function localSource(folder: string): EvidenceSource {
       return present(key) ? readFileSync(file(key)) : undefined;
     },
     async open(key) {
-      return present(key) ? createReadStream(file(key)) : undefined;
+      // 1 MiB reads rather than the default 64 KiB: a multi-GiB memory image is read in a sixteenth of the calls.
+      return present(key) ? createReadStream(file(key), { highWaterMark: 1024 * 1024 }) : undefined;
     },
     ...sandboxRetention(root),
   };
