@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { s3Store } from '../../sandbox/s3-store';
 import { deviceImage, filesOf, traceSource } from '../../sandbox/workstation-agent';
+import { analyzeCase } from '../../tasks/analyze-case';
 import { attachEvidenceVolumes } from '../../tasks/attach-evidence-volumes';
+import { sealCase } from '../../tasks/seal-case';
 import { cleanupWorkstation } from '../../tasks/cleanup-workstation';
 import { projectRoot } from '../../tasks/lib/paths';
 import { startWorkstation } from '../../tasks/start-workstation';
@@ -97,6 +99,24 @@ describe('the examination workstation', () => {
     const webshell = listing.trim().split('\n').map((line) => JSON.parse(line) as { path: string; sha256: string }).find((file) => file.path === '/srv/www/upload.php')!;
     expect(webshell.sha256).toBe(createHash('sha256').update('<?php system($_REQUEST["c"]); ?>\n').digest('hex'));
     expect(bucketText(ctx, kase.caseId, `${MEMBER}/${LINUX.instanceId}/examination/cmdline.txt`)).toContain('xmrig');
+  });
+
+  it('puts the workstation’s outputs in the case timeline and the signed manifest', async () => {
+    const kase = workstationCase();
+    const ctx = await collected(workstationScenario(), kase);
+    await examine(ctx, kase);
+    await analyzeCase({ case: kase }, ctx.deps);
+    const timeline = bucketText(ctx, kase.caseId, 'report/timeline.jsonl').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(timeline.find((event) => event.source === 'plaso' && event.filename === '/srv/www/upload.php')).toMatchObject({
+      datetime: '2026-11-27T22:40:51.000Z',
+      evidence: `${MEMBER}/${LINUX.instanceId}/examination/timeline.jsonl`,
+    });
+    const sealed = await sealCase({ case: kase }, ctx.deps);
+    const manifest = JSON.parse(readFileSync(s3Store(ctx.env.sandbox).version(EVIDENCE_BUCKET, sealed.sealed[0].manifestKey).path, 'utf8')) as { artifacts: Array<{ key: string; sha256: string }> };
+    const examined = manifest.artifacts.filter((artifact) => artifact.key.includes('/examination/'));
+    expect(examined.map((artifact) => artifact.key.split('/').pop()).sort()).toEqual(['cmdline.txt', 'listing.jsonl', 'netscan.txt', 'pslist.txt', 'timeline.jsonl']);
+    const recorded = ctx.events.find((event) => event.artifact?.key.endsWith('/examination/timeline.jsonl'))!.artifact!;
+    expect(examined.find((artifact) => artifact.key === recorded.key)?.sha256).toBe(recorded.sha256);
   });
 
   it('cleans up after a successful examination: volumes detached and deleted, workstation terminated', async () => {
