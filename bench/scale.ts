@@ -31,7 +31,7 @@ const hex = (n: number, width: number): string => n.toString(16).padStart(width,
  * volumes, a small memory (the capture path is benchmarked on its own in bench/memory-capture.ts) and a few hundred flow
  * log lines; the copies are outside the Auto Scaling group, so only the original exercises fleet detachment.
  */
-export function scaleScenario(instances: number): Scenario {
+export function scaleScenario(instances: number, options: Readonly<Record<string, unknown>> = {}): Scenario {
   const scenario = loadScenario('compromised-web-server');
   const region = scenario.accounts.find((account) => account.accountId === ACCOUNT)!.regions[REGION];
   const template = region.instances[0];
@@ -64,13 +64,14 @@ export function scaleScenario(instances: number): Scenario {
     targets: copies.map((instance) => ({ instanceId: instance.instanceId, accountId: ACCOUNT, region: REGION })),
     requestedBy: 'bench: scale',
     reason: `scale benchmark with ${instances} instance(s)`,
+    options,
   };
   return scenario;
 }
 
-/** Runs one case of N instances in this process and measures it. */
-export async function runScaleCase(instances: number): Promise<ScaleResult> {
-  const scenario = scaleScenario(instances);
+/** Runs one case of N instances in this process and measures it; `options` are the request's case options. */
+export async function runScaleCase(instances: number, options: Readonly<Record<string, unknown>> = {}): Promise<ScaleResult> {
+  const scenario = scaleScenario(instances, options);
   const root = mkdtempSync(join(tmpdir(), 'custody-bench-scale-'));
   try {
     const env = createSandboxEnvironment({ scenario, root });

@@ -51,6 +51,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     });
 
   program
+    .command('report')
+    .description('re-render a case report (markdown and HTML) from a case folder, outside the write-once case folder')
+    .argument('<caseDir>', 'a local case folder')
+    .option('--out <dir>', 'where to write (default: next to the case folder)')
+    .action(async (caseDir: string, options: { out?: string }) => {
+      const { reportCommand } = await import('./commands/report');
+      code = await reportCommand(caseDir, options, io);
+    });
+
+  program
     .command('start')
     .description('start a case in the deployed state machine (real AWS: needs --profile or --yes-use-default-credentials)')
     .option('--instance <id>', 'instance to collect from')
@@ -97,6 +107,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .action(async (options: Record<string, unknown>) => {
       const { casesCommand } = await import('./commands/cases');
       code = await casesCommand(options as Parameters<typeof casesCommand>[0], io);
+    });
+
+  program
+    .command('release')
+    .description("undo the isolation of a case's instances from its custody log (real AWS: needs --profile or --yes-use-default-credentials)")
+    .argument('<case>', 'case id, s3://<bucket>/cases/<caseId>/, or a local case folder (with --plan only)')
+    .option('--instance <id>', 'release only this instance of the case')
+    .option('--region <region>', "only this region's evidence bucket (default: every configured region)")
+    .option('--plan', 'print what would be restored and change nothing')
+    .option('--profile <profile>', 'AWS profile to act with')
+    .option('--config <file>', 'Custody configuration file')
+    .option('--state-machine-arn <arn>', 'the deployed collect-evidence state machine')
+    .option('--yes-use-default-credentials', 'act with the default credential chain instead of a named profile')
+    .action(async (caseRef: string, options: Record<string, unknown>) => {
+      const { releaseCommand } = await import('./commands/release');
+      code = await releaseCommand(caseRef, options as Parameters<typeof releaseCommand>[1], io);
     });
 
   try {

@@ -25,6 +25,7 @@ const EXCEPTIONS: Readonly<Record<string, string>> = {
   'S3:UploadPart': 's3:PutObject',
   'S3:CompleteMultipartUpload': 's3:PutObject',
   'S3:AbortMultipartUpload': 's3:AbortMultipartUpload',
+  'S3:ListParts': 's3:ListMultipartUploadParts',
   'S3:HeadObject': 's3:GetObject',
   'S3:GetObjectAttributes': 's3:GetObjectAttributes',
   'S3:ListObjectsV2': 's3:ListBucket',

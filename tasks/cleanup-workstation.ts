@@ -11,7 +11,7 @@ import { forensicsEc2, recordWorkstation, workstationGap, WorkstationStateSchema
 import { isTransient } from './snapshot-volumes';
 
 /** The workstation state may be missing when a state failed before returning it: cleanup then works from the case's tags alone. */
-export const CleanupWorkstationInputSchema = z.object({ case: CaseSchema, target: TargetSchema, workstation: WorkstationStateSchema.optional() });
+export const CleanupWorkstationInputSchema = z.object({ case: CaseSchema, target: TargetSchema, workstation: WorkstationStateSchema.nullish() });
 export type CleanupWorkstationInput = z.infer<typeof CleanupWorkstationInputSchema>;
 
 export interface CleanupWorkstationOutput {

@@ -47,7 +47,6 @@ export async function runExamination(input: WorkstationInput, deps: TaskDeps): P
     }
     if (state.memoryKey) {
       parameters.memoryUrl = [await presignUrl(s3, { method: 'GET', bucket, key: objectKey(input.case, state.memoryKey) }, URL_SECONDS)];
-      parameters.memoryFormat = [state.memoryKey.endsWith('.raw') ? 'raw' : 'lime'];
     }
     const response = await deps.clients
       .forensics(input.target.region)

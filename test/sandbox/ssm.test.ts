@@ -64,7 +64,7 @@ describe('sandbox SSM', () => {
     });
   });
 
-  it('ships four schemaVersion 2.2 Command documents whose script parameters all exist', () => {
+  it('ships five schemaVersion 2.2 Command documents whose script parameters all exist', () => {
     const dir = join(__dirname, '../../infra/documents');
     const files = readdirSync(dir).sort();
     expect(files).toEqual([
@@ -72,6 +72,7 @@ describe('sandbox SSM', () => {
       'Custody-LinuxVolatileData.json',
       'Custody-WindowsMemoryCapture.json',
       'Custody-WindowsVolatileData.json',
+      'Custody-WorkstationExamine.json',
     ]);
     for (const file of files) {
       const document = JSON.parse(readFileSync(join(dir, file), 'utf8'));

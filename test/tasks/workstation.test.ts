@@ -9,6 +9,9 @@ import { sealCase } from '../../tasks/seal-case';
 import { cleanupWorkstation } from '../../tasks/cleanup-workstation';
 import { projectRoot } from '../../tasks/lib/paths';
 import { startWorkstation } from '../../tasks/start-workstation';
+import { triage } from '../../tasks/triage';
+import { parseConfig } from '../../tasks/lib/config';
+import { loadScenario } from '../../sandbox/scenario';
 import { EVIDENCE_BUCKET, FORENSICS, LINUX, MEMBER, REGION, SNAPSHOT_KEY } from '../helpers/disk-and-memory';
 import type { TestContext } from '../helpers/deps';
 import { collected, examine, workstationCase, workstationScenario } from './workstation.helpers';
@@ -168,6 +171,14 @@ describe('the examination workstation', () => {
     expect(cleanup).toMatchObject({ cleaned: true, terminated: [state.instanceId] });
     expect(forensics.volumes).toEqual([]);
     expect(forensics.instances[0].state).toBe('terminated');
+  });
+
+  it('opens cases with the workstation on where the region enables it by default, and off elsewhere', () => {
+    const now = () => new Date('2026-11-27T22:45:00.000Z');
+    const on = loadScenario('workstation');
+    expect(triage(on.trigger, { config: parseConfig(on.config), now }).options.examine).toEqual({ workstation: true });
+    const off = loadScenario();
+    expect(triage(off.trigger, { config: parseConfig(off.config), now }).options.examine).toBeUndefined();
   });
 
   it('does nothing when the case did not ask for a workstation', async () => {

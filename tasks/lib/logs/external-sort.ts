@@ -1,121 +1,152 @@
-// Bounded-memory sort of timeline events: sorted runs spilled to temporary files, then a k-way merge through a small heap.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+// Bounded-memory sort of timeline lines: sorted runs spilled to temporary files, then a k-way merge of their bytes.
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
-import { readLines } from './jsonl';
+import { LineSplitter } from './jsonl';
+import { formatKey, mergeRuns } from './run-merge';
 import type { TimelineEvent } from './timeline';
 
 export interface SortOptions {
-  /** Events held in memory before a run is spilled to disk. */
+  /** Lines held in memory before a run is spilled to disk. */
   readonly runSize: number;
+  /** Characters held in memory before a run is spilled, whatever the line count (bounds memory for long lines). */
+  readonly runChars?: number;
   /** Where runs are spilled (Lambda: /tmp). */
   readonly tmpDir?: string;
 }
 
-/** A fixed-width key so that plain string order is time order, then arrival order (stable for equal times). */
-function sortKey(event: TimelineEvent, arrival: number): string {
-  return `${String(Math.max(0, Math.trunc(event.timestamp))).padStart(17, '0')}${String(arrival).padStart(12, '0')}`;
+const DEFAULT_RUN_CHARS = 24 * 1024 * 1024;
+/** At most this many runs are merged at once (one read buffer each); more are first merged into longer runs. */
+const MAX_FAN_IN = 64;
+const WRITE_CHARS = 1024 * 1024;
+
+/**
+ * Collects serialized lines with their time, synchronously, and hands them back in time order (equal times in the order they
+ * were added). Memory holds one run; `add` returns a promise only when it spills one, so callers await once per run.
+ */
+export class TimelineSorter {
+  /** Lines added so far (the timeline's event count). */
+  public count = 0;
+  private keys: number[] = [];
+  private lines: string[] = [];
+  private chars = 0;
+  private readonly runs: string[] = [];
+  private files = 0;
+  private dir: string | undefined;
+  private readonly runChars: number;
+
+  public constructor(private readonly options: SortOptions) {
+    this.runChars = options.runChars ?? DEFAULT_RUN_CHARS;
+  }
+
+  /** Adds one line (JSON, no newline) at `microseconds`; times before 1970 sort as 1970. */
+  public add(microseconds: number, line: string): Promise<void> | undefined {
+    this.keys.push(Math.max(0, Math.trunc(microseconds)));
+    this.lines.push(line);
+    this.chars += line.length;
+    this.count += 1;
+    if (this.lines.length >= this.options.runSize || this.chars >= this.runChars) return this.spill();
+    return undefined;
+  }
+
+  /** The lines in time order, newline-terminated, in batches; temporary files are removed once drained. */
+  public async *drain(): AsyncGenerator<Buffer> {
+    try {
+      if (this.runs.length === 0) {
+        yield* this.sortedInMemory();
+        return;
+      }
+      if (this.lines.length > 0) await this.spill();
+      while (this.runs.length > MAX_FAN_IN) await this.mergeFirstRuns();
+      yield* mergeRuns(this.runs, false);
+    } finally {
+      await this.dispose();
+    }
+  }
+
+  /** Removes the spilled runs (also after a failure before the sort was drained). */
+  public async dispose(): Promise<void> {
+    this.keys = [];
+    this.lines = [];
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+
+  /** Indices of the held lines in key order; ties keep the order lines were added, so the sort is stable. */
+  private order(): number[] {
+    const keys = this.keys;
+    const order = Array.from({ length: keys.length }, (_, index) => index);
+    return order.sort((a, b) => keys[a] - keys[b] || a - b);
+  }
+
+  private *sortedInMemory(): Generator<Buffer> {
+    let batch = '';
+    for (const index of this.order()) {
+      batch += `${this.lines[index]}\n`;
+      if (batch.length >= WRITE_CHARS) {
+        yield Buffer.from(batch, 'utf8');
+        batch = '';
+      }
+    }
+    if (batch) yield Buffer.from(batch, 'utf8');
+  }
+
+  private async runPath(): Promise<string> {
+    this.dir ??= await mkdtemp(join(this.options.tmpDir ?? tmpdir(), 'custody-timeline-'));
+    this.files += 1;
+    return join(this.dir, `run-${this.files}.txt`);
+  }
+
+  private async spill(): Promise<void> {
+    const path = await this.runPath();
+    const { keys, lines } = this;
+    const file = await open(path, 'w');
+    try {
+      let batch = '';
+      for (const index of this.order()) {
+        batch += `${formatKey(keys[index])}${lines[index]}\n`;
+        if (batch.length >= WRITE_CHARS) {
+          await file.write(batch, null, 'utf8');
+          batch = '';
+        }
+      }
+      if (batch) await file.write(batch, null, 'utf8');
+    } finally {
+      await file.close();
+    }
+    this.runs.push(path);
+    this.keys = [];
+    this.lines = [];
+    this.chars = 0;
+  }
+
+  /** Merges the first MAX_FAN_IN runs into one, in their place (they hold the earliest arrivals, so ties stay in order). */
+  private async mergeFirstRuns(): Promise<void> {
+    const group = this.runs.slice(0, MAX_FAN_IN);
+    const path = await this.runPath();
+    const file = await open(path, 'w');
+    try {
+      for await (const bytes of mergeRuns(group, true)) await file.write(bytes);
+    } finally {
+      await file.close();
+    }
+    await Promise.all(group.map((run) => rm(run, { force: true })));
+    this.runs.splice(0, MAX_FAN_IN, path);
+  }
 }
 
-const KEY_WIDTH = 29;
-
-/** The events, as JSON lines sorted by datetime, holding at most `runSize` events in memory at any time. */
+/** The events as JSON lines sorted by datetime (stable), holding at most `runSize` events in memory at any time. */
 export async function* sortTimeline(
   events: AsyncIterable<TimelineEvent>,
   options: SortOptions,
 ): AsyncGenerator<string> {
-  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'custody-timeline-'));
+  const sorter = new TimelineSorter(options);
   try {
-    const runs: string[] = [];
-    let buffer: string[] = [];
-    let arrival = 0;
-    for await (const event of events) {
-      buffer.push(sortKey(event, arrival) + JSON.stringify(event));
-      arrival += 1;
-      if (buffer.length >= options.runSize) {
-        runs.push(await spill(buffer, join(dir, `run-${runs.length}.txt`)));
-        buffer = [];
-      }
-    }
-    buffer.sort();
-    if (runs.length === 0) {
-      for (const line of buffer) yield line.slice(KEY_WIDTH);
-      return;
-    }
-    if (buffer.length > 0) runs.push(await spill(buffer, join(dir, `run-${runs.length}.txt`)));
-    buffer = [];
-    yield* merge(runs);
+    for await (const event of events) await sorter.add(event.timestamp, JSON.stringify(event));
+    const splitter = new LineSplitter();
+    for await (const bytes of sorter.drain()) yield* splitter.push(bytes);
+    yield* splitter.end();
   } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function spill(lines: string[], path: string): Promise<string> {
-  lines.sort();
-  const out = createWriteStream(path);
-  for (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
-  out.end();
-  await once(out, 'finish');
-  return path;
-}
-
-interface Head {
-  line: string;
-  readonly source: AsyncGenerator<string>;
-}
-
-/** K-way merge of sorted run files: one line per run in memory. */
-async function* merge(paths: readonly string[]): AsyncGenerator<string> {
-  const heap: Head[] = [];
-  for (const path of paths) {
-    const source = readLines(createReadStream(path, { encoding: 'utf8' }));
-    const first = await source.next();
-    if (!first.done) push(heap, { line: first.value, source });
-  }
-  while (heap.length > 0) {
-    const top = heap[0];
-    yield top.line.slice(KEY_WIDTH);
-    const next = await top.source.next();
-    if (next.done) {
-      const last = heap.pop()!;
-      if (heap.length > 0) {
-        heap[0] = last;
-        down(heap, 0);
-      }
-    } else {
-      top.line = next.value;
-      down(heap, 0);
-    }
-  }
-}
-
-function less(heap: Head[], a: number, b: number): boolean {
-  return heap[a].line.slice(0, KEY_WIDTH) < heap[b].line.slice(0, KEY_WIDTH);
-}
-
-function push(heap: Head[], head: Head): void {
-  heap.push(head);
-  let index = heap.length - 1;
-  while (index > 0) {
-    const parent = (index - 1) >> 1;
-    if (!less(heap, index, parent)) break;
-    [heap[index], heap[parent]] = [heap[parent], heap[index]];
-    index = parent;
-  }
-}
-
-function down(heap: Head[], start: number): void {
-  let index = start;
-  for (;;) {
-    const left = 2 * index + 1;
-    const right = left + 1;
-    let smallest = index;
-    if (left < heap.length && less(heap, left, smallest)) smallest = left;
-    if (right < heap.length && less(heap, right, smallest)) smallest = right;
-    if (smallest === index) return;
-    [heap[index], heap[smallest]] = [heap[smallest], heap[index]];
-    index = smallest;
+    await sorter.dispose();
   }
 }

@@ -31,6 +31,13 @@ interface Draft {
   readonly [attribute: string]: unknown;
 }
 
+/** The session name of an assumed-role ARN: the instance id when the caller used an instance profile's credentials. */
+export function sessionNameOf(arn: string | undefined): string | undefined {
+  const match = /:assumed-role\/[^/]+\/(.+)$/.exec(arn ?? '');
+  return match?.[1];
+}
+
+/** The fields every event starts with, in the order Timesketch users see them; undefined for an unusable time. */
 function finish(draft: Draft, source: TimelineSource, evidence: string, line: number): TimelineEvent | undefined {
   if (!Number.isFinite(draft.at)) return undefined;
   const { at, message, timestamp_desc, ...rest } = draft;
@@ -46,22 +53,25 @@ function finish(draft: Draft, source: TimelineSource, evidence: string, line: nu
   };
 }
 
-/** The session name of an assumed-role ARN: the instance id when the caller used an instance profile's credentials. */
-export function sessionNameOf(arn: string | undefined): string | undefined {
-  const match = /:assumed-role\/[^/]+\/(.+)$/.exec(arn ?? '');
-  return match?.[1];
-}
+// The three high-volume sources build their event in one object literal (same fields and order as `finish` would give):
+// no draft, no rest/spread copy, one hidden class per source.
 
-function cloudTrailDraft(record: Record<string, unknown>): Draft {
+function cloudTrailEvent(record: Record<string, unknown>, evidence: string, line: number): TimelineEvent | undefined {
+  const at = Date.parse(String(record.eventTime));
+  if (!Number.isFinite(at)) return undefined;
   const identity = (record.userIdentity ?? {}) as Record<string, unknown>;
   const principal = String(identity.arn ?? identity.invokedBy ?? identity.type ?? 'unknown');
   const service = String(record.eventSource ?? '').split('.')[0];
   const error = record.errorCode ? ` failed with ${String(record.errorCode)}` : '';
   const tls = (record.tlsDetails as { tlsVersion?: string } | undefined)?.tlsVersion;
   return {
-    at: Date.parse(String(record.eventTime)),
-    timestamp_desc: 'API call',
     message: `${service}:${String(record.eventName)} by ${principal} from ${String(record.sourceIPAddress ?? '-')}${error}`,
+    datetime: new Date(at).toISOString(),
+    timestamp: at * 1000,
+    timestamp_desc: 'API call',
+    source: 'cloudtrail',
+    evidence,
+    evidence_line: line,
     event_id: record.eventID,
     event_name: record.eventName,
     event_source: record.eventSource,
@@ -75,34 +85,62 @@ function cloudTrailDraft(record: Record<string, unknown>): Draft {
   };
 }
 
-function flowDraft(flow: FlowRecord): Draft {
+// A Date holds ±8.64e15 ms (ECMAScript "Time Values and Time Range"): a record outside that has no datetime.
+const MAX_SECONDS = 8.64e12;
+
+function flowEvent(flow: FlowRecord, evidence: string, line: number): TimelineEvent | undefined {
+  if (Math.abs(flow.start) > MAX_SECONDS || Math.abs(flow.end) > MAX_SECONDS) return undefined;
+  const protocol = protocolName(flow.protocol);
   const what =
     flow.logStatus === 'OK'
-      ? `${flow.action} ${protocolName(flow.protocol)} ${flow.srcaddr}:${flow.srcport} -> ${flow.dstaddr}:${flow.dstport}`
+      ? `${flow.action} ${protocol} ${flow.srcaddr}:${flow.srcport} -> ${flow.dstaddr}:${flow.dstport}`
       : `${flow.logStatus}`;
+  const at = flow.start * 1000;
   return {
-    at: flow.start * 1000,
-    timestamp_desc: 'Flow capture window start',
     message: `${what} (${flow.packets ?? 0} packets, ${flow.bytes ?? 0} bytes) on ${flow.interfaceId}`,
+    datetime: isoSeconds(flow.start),
+    timestamp: at * 1000,
+    timestamp_desc: 'Flow capture window start',
+    source: 'vpc-flow',
+    evidence,
+    evidence_line: line,
     interface_id: flow.interfaceId,
     src_ip: flow.srcaddr,
     dst_ip: flow.dstaddr,
     src_port: flow.srcport,
     dst_port: flow.dstport,
-    protocol: protocolName(flow.protocol),
+    protocol,
     action: flow.action,
     packets: flow.packets,
     bytes: flow.bytes,
-    window_end: new Date(flow.end * 1000).toISOString(),
+    window_end: isoSeconds(flow.end),
   };
 }
 
-function dnsDraft(query: ResolverQuery): Draft {
+/** ISO-8601 of a whole second, memoised: flow records come in runs of the same few seconds. */
+const isoCache = new Map<number, string>();
+function isoSeconds(seconds: number): string {
+  let iso = isoCache.get(seconds);
+  if (iso === undefined) {
+    if (isoCache.size >= 4096) isoCache.clear();
+    iso = new Date(seconds * 1000).toISOString();
+    isoCache.set(seconds, iso);
+  }
+  return iso;
+}
+
+function dnsEvent(query: ResolverQuery, evidence: string, line: number): TimelineEvent | undefined {
+  const at = Date.parse(query.queryTimestamp);
+  if (!Number.isFinite(at)) return undefined;
   const answers = query.answers.length > 0 ? ` = ${query.answers.join(', ')}` : '';
   return {
-    at: Date.parse(query.queryTimestamp),
-    timestamp_desc: 'DNS query',
     message: `${query.instanceId ?? query.srcaddr ?? 'unknown'} queried ${query.queryName} ${query.queryType} (${query.rcode})${answers}`,
+    datetime: new Date(at).toISOString(),
+    timestamp: at * 1000,
+    timestamp_desc: 'DNS query',
+    source: 'dns',
+    evidence,
+    evidence_line: line,
     query_name: query.queryName,
     query_type: query.queryType,
     rcode: query.rcode,
@@ -175,24 +213,31 @@ export function normaliseLine(
   lineNo: number,
   line: string,
 ): TimelineEvent[] {
-  let drafts: Draft[] = [];
-  if (source === 'vpc-flow' || source === 'dns') {
-    const wrapper = safeJson(line) as { message?: string } | undefined;
-    if (typeof wrapper?.message !== 'string') return [];
-    const parsed = source === 'vpc-flow' ? parseFlowRecord(wrapper.message) : parseResolverQuery(wrapper.message);
-    if (!parsed) return [];
-    drafts = [source === 'vpc-flow' ? flowDraft(parsed as FlowRecord) : dnsDraft(parsed as ResolverQuery)];
-  } else {
-    const record = safeJson(line) as Record<string, unknown> | undefined;
-    if (!record) return [];
-    if (source === 'cloudtrail') drafts = [cloudTrailDraft(record)];
-    else if (source === 'config') drafts = [configDraft(record)];
-    else if (source === 'plaso') drafts = plasoDrafts(record);
-    else drafts = findingDrafts(record);
-  }
+  const event = singleEvent(source, evidence, lineNo, line);
+  if (event !== null) return event ? [event] : [];
+  const record = safeJson(line) as Record<string, unknown> | undefined;
+  if (!record) return [];
+  const drafts = source === 'config' ? [configDraft(record)] : source === 'plaso' ? plasoDrafts(record) : findingDrafts(record);
   return drafts
     .map((draft) => finish(draft, source, evidence, lineNo))
     .filter((event): event is TimelineEvent => event !== undefined);
+}
+
+/** The one event of a flow, DNS or CloudTrail line (undefined when it does not parse); null for the other sources. */
+function singleEvent(source: TimelineSource, evidence: string, lineNo: number, line: string): TimelineEvent | undefined | null {
+  if (source === 'vpc-flow' || source === 'dns') {
+    const wrapper = safeJson(line) as { message?: unknown } | undefined;
+    if (typeof wrapper?.message !== 'string') return undefined;
+    if (source === 'vpc-flow') {
+      const flow = parseFlowRecord(wrapper.message);
+      return flow && flowEvent(flow, evidence, lineNo);
+    }
+    const query = parseResolverQuery(wrapper.message);
+    return query && dnsEvent(query, evidence, lineNo);
+  }
+  if (source !== 'cloudtrail') return null;
+  const record = safeJson(line) as Record<string, unknown> | undefined;
+  return record ? cloudTrailEvent(record, evidence, lineNo) : undefined;
 }
 
 /** A workstation's Plaso event (psort json_line for Timesketch): already message, datetime and timestamp_desc (docs/workstation.md). */
