@@ -1,13 +1,13 @@
 // The analysis of one region's evidence: every log source and the custody log into one sorted timeline plus its correlations.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Case, Gap, Target } from '../case';
 import { targetLabel } from '../case';
 import type { CaseStore } from '../task';
 import type { Correlation } from './correlate';
 import { Correlator } from './correlate';
-import { sortTimeline } from './external-sort';
-import { linesStream, readLines } from './jsonl';
-import type { CustodyEntryLike, TimelineEvent, TimelineSource } from './timeline';
+import { TimelineSorter } from './external-sort';
+import { readLineBatches } from './jsonl';
+import type { CustodyEntryLike, TimelineSource } from './timeline';
 import { custodyEvent, normaliseLine } from './timeline';
 
 /** Reads a case's evidence back (S3 in AWS and the sandbox, local files in the benchmark). */
@@ -33,6 +33,8 @@ export const FINDINGS_KEY = 'report/findings.json';
 export interface AnalysisOptions {
   /** Timeline events held in memory before a sorted run is spilled to disk. */
   readonly runSize?: number;
+  /** Characters of serialized events held in memory before a run is spilled, however many events that is. */
+  readonly runChars?: number;
   readonly tmpDir?: string;
   readonly maxEvidence?: number;
 }
@@ -81,66 +83,61 @@ export async function analyzeRegion(
     firstSeen: caseData.finding?.firstSeen,
     maxEvidence: options.maxEvidence,
   });
-  const counts = { read: 0, unparsed: 0, events: 0 };
+  const counts = { read: 0, unparsed: 0 };
+  const sorter = new TimelineSorter({
+    runSize: options.runSize ?? 100_000,
+    runChars: options.runChars,
+    tmpDir: options.tmpDir,
+  });
 
-  async function* events(): AsyncGenerator<TimelineEvent> {
+  /** Every event of a source into the sorter, a chunk of lines at a time; awaits only for the next chunk or a spilled run. */
+  async function addSource(source: Exclude<TimelineSource, 'custody'>, key: string, stream: Readable): Promise<void> {
+    let lineNo = 0;
+    for await (const lines of readLineBatches(stream)) {
+      counts.read += lines.length;
+      for (const line of lines) {
+        lineNo += 1;
+        const parsed = normaliseLine(source, key, lineNo, line);
+        if (parsed.length === 0) counts.unparsed += 1;
+        for (const event of parsed) {
+          correlator.observe(event);
+          const spilled = sorter.add(event.timestamp, JSON.stringify(event));
+          if (spilled) await spilled;
+        }
+      }
+    }
+  }
+
+  try {
     for (const target of targets) {
       for (const [source, file] of LOG_FILES) {
         const key = logsKey(target, file);
         const stream = await reader.open(key);
-        if (!stream) {
+        if (stream) await addSource(source, key, stream);
+        else
           gaps.push({
             target: targetLabel(target),
             step: `analyze.${source}`,
             reason: `no ${file} in the evidence: that source is missing from the timeline`,
           });
-          continue;
-        }
-        let lineNo = 0;
-        for await (const line of readLines(stream)) {
-          lineNo += 1;
-          counts.read += 1;
-          const parsed = normaliseLine(source, key, lineNo, line);
-          if (parsed.length === 0) counts.unparsed += 1;
-          for (const event of parsed) {
-            correlator.observe(event);
-            yield event;
-          }
-        }
       }
-      yield* workstationTimeline(target);
+      // The examination workstation's Plaso timeline, when the case ran one (optional: its absence is no gap).
+      const plasoKey = `${target.accountId}/${target.instanceId}/examination/timeline.jsonl`;
+      const plaso = await reader.open(plasoKey);
+      if (plaso) await addSource('plaso', plasoKey, plaso);
     }
     for (const { entry, key } of await reader.custodyEntries()) {
       const event = custodyEvent(entry, key);
-      if (event) yield event;
+      if (event) await sorter.add(event.timestamp, JSON.stringify(event));
     }
-  }
-
-  /** The examination workstation's Plaso timeline, when the case ran one (optional: its absence is no gap). */
-  async function* workstationTimeline(target: Target): AsyncGenerator<TimelineEvent> {
-    const key = `${target.accountId}/${target.instanceId}/examination/timeline.jsonl`;
-    const stream = await reader.open(key);
-    if (!stream) return;
-    let lineNo = 0;
-    for await (const line of readLines(stream)) {
-      lineNo += 1;
-      counts.read += 1;
-      const parsed = normaliseLine('plaso', key, lineNo, line);
-      if (parsed.length === 0) counts.unparsed += 1;
-      yield* parsed;
-    }
-  }
-
-  async function* counted(): AsyncGenerator<string> {
-    for await (const line of sortTimeline(events(), { runSize: options.runSize ?? 50_000, tmpDir: options.tmpDir })) {
-      counts.events += 1;
-      yield line;
-    }
+  } catch (error) {
+    await sorter.dispose();
+    throw error;
   }
 
   const timeline = await store.putArtifact({
     key: TIMELINE_KEY,
-    body: linesStream(counted()),
+    body: Readable.from(sorter.drain(), { objectMode: false }),
     contentType: 'application/x-ndjson',
     source: 'custody:analyze-case',
     target: 'case',
@@ -156,7 +153,7 @@ export async function analyzeRegion(
   });
   return {
     region,
-    timeline: { key: TIMELINE_KEY, events: counts.events, bytes: timeline.bytes, sha256: timeline.sha256 },
+    timeline: { key: TIMELINE_KEY, events: sorter.count, bytes: timeline.bytes, sha256: timeline.sha256 },
     findings: { key: FINDINGS_KEY, count: correlations.length, bytes: findings.bytes, sha256: findings.sha256 },
     linesRead: counts.read,
     linesUnparsed: counts.unparsed,
