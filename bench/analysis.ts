@@ -187,7 +187,9 @@ async function main(): Promise<void> {
     );
     console.log(`timeline sha256 ${result.timeline.sha256}, findings sha256 ${result.findings.sha256}`);
     // CPU seconds next to wall seconds: on a shared machine the wall time also counts other processes' load.
-    console.log(`analysis ${analysisSeconds.toFixed(2)} s (cpu ${cpuSeconds.toFixed(2)} s), wc -l ${wcSeconds.toFixed(3)} s`);
+    console.log(
+      `analysis ${analysisSeconds.toFixed(2)} s (cpu ${cpuSeconds.toFixed(2)} s), wc -l ${wcSeconds.toFixed(3)} s`,
+    );
     console.log(
       `analysis: ${Math.round(analysisRate)} lines/s, wc -l: ${Math.round(wcRate)} lines/s, ratio ${(analysisRate / wcRate).toFixed(4)}, peak rss ${peakMiB.toFixed(0)} MiB`,
     );

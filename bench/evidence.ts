@@ -22,7 +22,13 @@ function settings(argv: readonly string[]): Settings {
   const small = Number(option(argv, 'small') ?? 10_000);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(small) || small < 0) throw new Error('--small must be a non-negative integer');
-  return { size: parseSize(option(argv, 'size') ?? '4GiB'), dir: option(argv, 'dir') ?? tmpdir(), runs, small, only: option(argv, 'only') };
+  return {
+    size: parseSize(option(argv, 'size') ?? '4GiB'),
+    dir: option(argv, 'dir') ?? tmpdir(),
+    runs,
+    small,
+    only: option(argv, 'only'),
+  };
 }
 
 const rate = (bytes: number, seconds: number): number => bytes / MiB / seconds;
@@ -44,11 +50,15 @@ async function benchWriter(file: string, work: string, s: Settings): Promise<str
     const result = await measureWriter();
     const reference = first ?? (await measureOpenssl());
     if (result.sha256 !== reference || result.bytes !== s.size || result.stored !== s.size) {
-      throw new Error(`run ${run + 1}: the writer's SHA-256 ${result.sha256} (${result.bytes} bytes, ${result.stored} stored) differs from openssl's ${reference}`);
+      throw new Error(
+        `run ${run + 1}: the writer's SHA-256 ${result.sha256} (${result.bytes} bytes, ${result.stored} stored) differs from openssl's ${reference}`,
+      );
     }
     writer.push(rate(s.size, result.seconds));
     peak = Math.max(peak, result.peakRssMiB);
-    console.log(`  run ${run + 1}: evidence-writer ${fixed(writer[run])} MiB/s, openssl ${fixed(openssl[run])} MiB/s, peak rss ${fixed(result.peakRssMiB, 0)} MiB`);
+    console.log(
+      `  run ${run + 1}: evidence-writer ${fixed(writer[run])} MiB/s, openssl ${fixed(openssl[run])} MiB/s, peak rss ${fixed(result.peakRssMiB, 0)} MiB`,
+    );
   }
   const w = median(writer);
   const o = median(openssl);
@@ -58,8 +68,19 @@ async function benchWriter(file: string, work: string, s: Settings): Promise<str
 /** custody verify over a sealed sandbox case and sha256sum over the same artifact files, alternating as above. */
 async function benchVerify(file: string, work: string, s: Settings): Promise<string> {
   const started = process.hrtime.bigint();
-  const built = await runChild<BuiltCase>(__filename, ['--child', 'build', '--file', file, '--dir', work, '--small', String(s.small)]);
-  console.log(`  case built and sealed in ${fixed(Number(process.hrtime.bigint() - started) / 1e9)} s: ${built.artifacts} artifacts, ${fixed(built.bytes / GiB, 2)} GiB`);
+  const built = await runChild<BuiltCase>(__filename, [
+    '--child',
+    'build',
+    '--file',
+    file,
+    '--dir',
+    work,
+    '--small',
+    String(s.small),
+  ]);
+  console.log(
+    `  case built and sealed in ${fixed(Number(process.hrtime.bigint() - started) / 1e9)} s: ${built.artifacts} artifacts, ${fixed(built.bytes / GiB, 2)} GiB`,
+  );
   const verify: number[] = [];
   const reference: number[] = [];
   let peak = 0;
@@ -71,10 +92,13 @@ async function benchVerify(file: string, work: string, s: Settings): Promise<str
     if (run % 2 === 0) await measureReference();
     const result = await runChild<VerifyRun>(__filename, ['--child', 'verify', '--case', built.caseDir]);
     if (run % 2 === 1) await measureReference();
-    if (!result.ok) throw new Error(`custody verify found problems in the benchmark case: ${result.problems.join('; ')}`);
+    if (!result.ok)
+      throw new Error(`custody verify found problems in the benchmark case: ${result.problems.join('; ')}`);
     verify.push(rate(built.bytes, result.seconds));
     peak = Math.max(peak, result.peakRssMiB);
-    console.log(`  run ${run + 1}: custody-verify ${fixed(verify[run])} MiB/s, sha256sum ${fixed(reference[run])} MiB/s, peak rss ${fixed(result.peakRssMiB, 0)} MiB`);
+    console.log(
+      `  run ${run + 1}: custody-verify ${fixed(verify[run])} MiB/s, sha256sum ${fixed(reference[run])} MiB/s, peak rss ${fixed(result.peakRssMiB, 0)} MiB`,
+    );
   }
   const v = median(verify);
   const r = median(reference);

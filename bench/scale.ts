@@ -40,11 +40,32 @@ export function scaleScenario(instances: number, options: Readonly<Record<string
   const copyVolumes: VolumeState[] = [];
   for (let index = 0; index < instances; index += 1) {
     const instanceId = index === 0 ? template.instanceId : `i-05ca1e${hex(index, 11)}`;
-    const eni = index === 0 ? template.networkInterfaces[0] : { ...template.networkInterfaces[0], networkInterfaceId: `eni-05ca1e${hex(index, 11)}`, privateIpAddress: `10.20.${2 + (index >> 8)}.${index & 255}`, publicIpAddress: undefined };
-    const blockDevices = template.blockDevices.map((device, disk) => ({ ...device, volumeId: index === 0 ? device.volumeId : `vol-05ca1e${hex(index, 9)}${hex(disk, 2)}` }));
-    if (index > 0) blockDevices.forEach((device, disk) => copyVolumes.push({ ...volumes.get(template.blockDevices[disk].volumeId)!, volumeId: device.volumeId }));
+    const eni =
+      index === 0
+        ? template.networkInterfaces[0]
+        : {
+            ...template.networkInterfaces[0],
+            networkInterfaceId: `eni-05ca1e${hex(index, 11)}`,
+            privateIpAddress: `10.20.${2 + (index >> 8)}.${index & 255}`,
+            publicIpAddress: undefined,
+          };
+    const blockDevices = template.blockDevices.map((device, disk) => ({
+      ...device,
+      volumeId: index === 0 ? device.volumeId : `vol-05ca1e${hex(index, 9)}${hex(disk, 2)}`,
+    }));
+    if (index > 0)
+      blockDevices.forEach((device, disk) =>
+        copyVolumes.push({ ...volumes.get(template.blockDevices[disk].volumeId)!, volumeId: device.volumeId }),
+      );
     const tags = index === 0 ? template.tags : { Name: `web-scale-${index}`, Environment: 'production' };
-    copies.push({ ...structuredClone(template), instanceId, networkInterfaces: [eni], blockDevices, tags, memoryMiB: 8 });
+    copies.push({
+      ...structuredClone(template),
+      instanceId,
+      networkInterfaces: [eni],
+      blockDevices,
+      tags,
+      memoryMiB: 8,
+    });
   }
   region.instances = copies;
   region.volumes.push(...copyVolumes);
@@ -70,12 +91,16 @@ export function scaleScenario(instances: number, options: Readonly<Record<string
 }
 
 /** Runs one case of N instances in this process and measures it; `options` are the request's case options. */
-export async function runScaleCase(instances: number, options: Readonly<Record<string, unknown>> = {}): Promise<ScaleResult> {
+export async function runScaleCase(
+  instances: number,
+  options: Readonly<Record<string, unknown>> = {},
+): Promise<ScaleResult> {
   const scenario = scaleScenario(instances, options);
   const root = mkdtempSync(join(tmpdir(), 'custody-bench-scale-'));
   try {
     const env = createSandboxEnvironment({ scenario, root });
-    for (const destination of Object.values(env.config.regions)) await stageCaptureTools(env.sandbox, destination.evidenceBucket);
+    for (const destination of Object.values(env.config.regions))
+      await stageCaptureTools(env.sandbox, destination.evidenceBucket);
     const started = process.hrtime.bigint();
     const result = await runCollectEvidence(scenario.trigger, { deps: sandboxDeps(env, `scale-${instances}`) });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -103,7 +128,8 @@ function parseSizes(argv: readonly string[]): number[] {
   const at = argv.indexOf('--sizes');
   const text = at >= 0 ? argv[at + 1] : '1,10,100,500';
   const sizes = (text ?? '').split(',').map(Number);
-  if (sizes.some((size) => !Number.isInteger(size) || size < 1)) throw new Error(`--sizes takes positive integers separated by commas, not ${text}`);
+  if (sizes.some((size) => !Number.isInteger(size) || size < 1))
+    throw new Error(`--sizes takes positive integers separated by commas, not ${text}`);
   return sizes;
 }
 
@@ -115,9 +141,16 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   for (const size of parseSizes(argv)) {
-    const output = execFileSync(process.execPath, [__filename, '--one', String(size)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+    const output = execFileSync(process.execPath, [__filename, '--one', String(size)], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as ScaleResult;
-    const note = result.status === 'SUCCEEDED' && result.summarised === size ? '' : ` (execution ${result.status}, ${result.summarised} of ${size} targets summarised)`;
+    const note =
+      result.status === 'SUCCEEDED' && result.summarised === size
+        ? ''
+        : ` (execution ${result.status}, ${result.summarised} of ${size} targets summarised)`;
     process.stdout.write(`${formatLine(result)}${note}\n`);
   }
 }

@@ -55,13 +55,40 @@ export function filesOf(source: Source): SimFile[] {
   const root = source.instance?.rootDeviceName;
   const device = source.instance?.blockDevices.find((d) => d.volumeId === source.volume.volumeId)?.deviceName;
   if (device && device !== root)
-    return [{ path: '/srv/www/index.html', modified: '2026-10-02T09:00:00.000Z', content: '<h1>shop</h1>\n', mode: '0644' }];
+    return [
+      { path: '/srv/www/index.html', modified: '2026-10-02T09:00:00.000Z', content: '<h1>shop</h1>\n', mode: '0644' },
+    ];
   return [
-    { path: '/etc/passwd', modified: '2026-11-01T08:00:00.000Z', content: 'root:x:0:0:root:/root:/bin/bash\nnginx:x:995:993::/var/lib/nginx:/sbin/nologin\n', mode: '0644' },
-    { path: '/var/log/nginx/access.log', modified: '2026-11-27T22:41:07.000Z', content: '203.0.113.66 - - [27/Nov/2026:22:41:07 +0000] "POST /upload.php HTTP/1.1" 200 12\n', mode: '0640' },
-    { path: '/srv/www/upload.php', modified: '2026-11-27T22:40:51.000Z', content: '<?php system($_REQUEST["c"]); ?>\n', mode: '0644' },
-    { path: '/tmp/.X11-unix/xmrig', modified: '2026-11-27T22:43:12.000Z', content: 'ELF xmrig 6.21.0 (sandbox stand-in)\n', mode: '0755' },
-    { path: '/var/spool/cron/nginx', modified: '2026-11-27T22:44:30.000Z', content: '*/5 * * * * /tmp/.X11-unix/xmrig -B\n', mode: '0600' },
+    {
+      path: '/etc/passwd',
+      modified: '2026-11-01T08:00:00.000Z',
+      content: 'root:x:0:0:root:/root:/bin/bash\nnginx:x:995:993::/var/lib/nginx:/sbin/nologin\n',
+      mode: '0644',
+    },
+    {
+      path: '/var/log/nginx/access.log',
+      modified: '2026-11-27T22:41:07.000Z',
+      content: '203.0.113.66 - - [27/Nov/2026:22:41:07 +0000] "POST /upload.php HTTP/1.1" 200 12\n',
+      mode: '0640',
+    },
+    {
+      path: '/srv/www/upload.php',
+      modified: '2026-11-27T22:40:51.000Z',
+      content: '<?php system($_REQUEST["c"]); ?>\n',
+      mode: '0644',
+    },
+    {
+      path: '/tmp/.X11-unix/xmrig',
+      modified: '2026-11-27T22:43:12.000Z',
+      content: 'ELF xmrig 6.21.0 (sandbox stand-in)\n',
+      mode: '0755',
+    },
+    {
+      path: '/var/spool/cron/nginx',
+      modified: '2026-11-27T22:44:30.000Z',
+      content: '*/5 * * * * /tmp/.X11-unix/xmrig -B\n',
+      mode: '0600',
+    },
   ];
 }
 
@@ -74,7 +101,9 @@ function sha256(data: string | Buffer): string {
  * files serialised in order): equal contents hash alike, and any change to a file changes the volume's hash.
  */
 export function deviceImage(files: readonly SimFile[]): Buffer {
-  return Buffer.concat(files.map((file) => Buffer.from(`${file.path}\0${file.mode}\0${file.modified}\0${file.content}\0`)));
+  return Buffer.concat(
+    files.map((file) => Buffer.from(`${file.path}\0${file.mode}\0${file.modified}\0${file.content}\0`)),
+  );
 }
 
 /** Plaso events as psort writes them for Timesketch: message, datetime, timestamp (µs), timestamp_desc, plus Plaso's own fields. */
@@ -96,7 +125,14 @@ export function timelineLines(volumeId: string, files: readonly SimFile[]): stri
 
 function listingLines(volumeId: string, files: readonly SimFile[]): string[] {
   return files.map((file) =>
-    JSON.stringify({ volumeId, path: file.path, bytes: Buffer.byteLength(file.content), mode: file.mode, modified: file.modified, sha256: sha256(file.content) }),
+    JSON.stringify({
+      volumeId,
+      path: file.path,
+      bytes: Buffer.byteLength(file.content),
+      mode: file.mode,
+      modified: file.modified,
+      sha256: sha256(file.content),
+    }),
   );
 }
 
@@ -105,7 +141,13 @@ function toolFault(sandbox: Sandbox, tool: string): string | undefined {
   return sandbox.scenario.faults.find((fault) => fault.service === 'Workstation' && fault.operation === tool)?.message;
 }
 
-async function upload(request: AgentRequest, out: string[], name: string, urlParam: string, body: string): Promise<void> {
+async function upload(
+  request: AgentRequest,
+  out: string[],
+  name: string,
+  urlParam: string,
+  body: string,
+): Promise<void> {
   const bytes = Buffer.from(body);
   const part = await putPart(request, param(request, urlParam), [bytes]);
   out.push(`custody: part object=${name} n=1 bytes=${part.bytes} sha256=${part.sha256}`);
@@ -115,7 +157,8 @@ async function upload(request: AgentRequest, out: string[], name: string, urlPar
 function attached(request: AgentRequest, region: RegionState, volumeId: string, device: string): VolumeState {
   const volume = region.volumes.find((candidate) => candidate.volumeId === volumeId);
   const mapped = request.instance.blockDevices.some((d) => d.volumeId === volumeId && d.deviceName === device);
-  if (!volume || !mapped) throw new CommandFailure(32, `mount: ${device}: special device does not exist (${volumeId} not attached)`);
+  if (!volume || !mapped)
+    throw new CommandFailure(32, `mount: ${device}: special device does not exist (${volumeId} not attached)`);
   return volume;
 }
 
@@ -124,13 +167,17 @@ export async function examineOnWorkstation(request: AgentRequest, out: string[])
   const region = sandbox.regionState(request.accountId, request.region);
   const timeline: string[] = [];
   const listing: string[] = [];
-  for (const pair of param(request, 'volumes').split(/\s+/).filter(Boolean)) {
+  for (const pair of param(request, 'volumes')
+    .split(/\s+/)
+    .filter((item) => item && item !== 'none')) {
     const [volumeId, device] = pair.split(':');
     const volume = attached(request, region, volumeId, device);
     const source = traceSource(sandbox, request.region, volume);
     const files = source ? filesOf(source) : [];
     const filesystem = source?.volume.filesystem ?? (source?.instance?.platform === 'windows' ? 'ntfs' : 'ext4');
-    out.push(`custody: volume id=${volumeId} device=${device} bytes=${volume.sizeGiB * 1024 ** 3} sha256=${sha256(deviceImage(files))}`);
+    out.push(
+      `custody: volume id=${volumeId} device=${device} bytes=${volume.sizeGiB * 1024 ** 3} sha256=${sha256(deviceImage(files))}`,
+    );
     out.push(`custody: mounted partition=${device}1 filesystem=${filesystem} readonly=yes`);
     listing.push(...listingLines(volumeId, files));
     timeline.push(...timelineLines(volumeId, files));
@@ -158,7 +205,10 @@ function lines(items: readonly string[]): string {
 }
 
 /** Downloads the image through its presigned GET URL; what Volatility reads in it is the suspect's processes and sockets. */
-async function readMemory(request: AgentRequest, url: string): Promise<{ pslist: string; netscan: string; cmdline: string }> {
+async function readMemory(
+  request: AgentRequest,
+  url: string,
+): Promise<{ pslist: string; netscan: string; cmdline: string }> {
   let key: string;
   try {
     const grant = verifyPresignedUrl(request.sandbox, 'GET', url);
@@ -174,7 +224,10 @@ async function readMemory(request: AgentRequest, url: string): Promise<{ pslist:
   const suspect = state.instances.find((instance) => instance.instanceId === instanceId);
   if (!suspect) throw new CommandFailure(1, 'vol: unable to find a valid layer for the image');
   const data = volatileData(suspect, state);
-  const rows = data['processes.txt'].split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split('\t'));
+  const rows = data['processes.txt']
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split('\t'));
   return {
     pslist: `Volatility 3 Framework ${WORKSTATION_TOOLS.volatility3}\nPID\tPPID\tCOMM\n${rows.map((r) => `${r[0]}\t${r[1]}\t${(r[4] ?? '').split('/').pop()}`).join('\n')}\n`,
     netscan: `Volatility 3 Framework ${WORKSTATION_TOOLS.volatility3}\n${data['sockets.txt']}`,

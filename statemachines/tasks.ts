@@ -1,6 +1,11 @@
 // The task behind each Lambda placeholder of the ASL (`${NameFunctionArn}` → Name), for the local runner and the CDK app.
 import type { z } from 'zod';
 import { analyzeCaseTask } from '../tasks/analyze-case';
+import { attachEvidenceVolumesTask } from '../tasks/attach-evidence-volumes';
+import { checkExaminationTask } from '../tasks/check-examination';
+import { cleanupWorkstationTask } from '../tasks/cleanup-workstation';
+import { runExaminationTask } from '../tasks/run-examination';
+import { startWorkstationTask } from '../tasks/start-workstation';
 import { captureMemoryTask } from '../tasks/capture-memory';
 import { checkCommandTask } from '../tasks/check-command';
 import { checkSnapshotCopiesTask } from '../tasks/check-snapshot-copies';
@@ -40,6 +45,11 @@ const all = [
   checkSnapshotCopiesTask,
   collectLogsTask,
   summariseTargetTask,
+  startWorkstationTask,
+  attachEvidenceVolumesTask,
+  runExaminationTask,
+  checkExaminationTask,
+  cleanupWorkstationTask,
   examineEvidenceTask,
   analyzeCaseTask,
   renderReportTask,

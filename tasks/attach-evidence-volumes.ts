@@ -25,17 +25,31 @@ export async function attachEvidenceVolumes(input: WorkstationInput, deps: TaskD
   const volumes = await advance(input, deps, await describe(input, deps));
   const gaps = volumes
     .filter((volume, i) => volume.stage === 'failed' && state.volumes[i].stage !== 'failed')
-    .map((volume) => workstationGap(input.target, STEP, `evidence volume from ${volume.copySnapshotId} was not attached`, volume.error));
+    .map((volume) =>
+      workstationGap(
+        input.target,
+        STEP,
+        `evidence volume from ${volume.copySnapshotId} was not attached`,
+        volume.error,
+      ),
+    );
   const next: WorkstationState = { ...state, volumes, gaps: [...state.gaps, ...gaps] };
   const settled = volumes.every((volume) => volume.stage === 'attached' || volume.stage === 'failed');
-  const agent = settled ? await agentStatus(deps.clients.forensics(input.target.region).ssm(), state.instanceId) : undefined;
+  const agent = settled
+    ? await agentStatus(deps.clients.forensics(input.target.region).ssm(), state.instanceId)
+    : undefined;
   if (settled && agent?.online) return { ...next, ready: true };
   if (!expired) return next;
-  return giveUp({ ...input, workstation: next }, settled ? `the workstation's SSM agent is ${agent?.pingStatus}` : 'evidence volumes were still not attached');
+  return giveUp(
+    { ...input, workstation: next },
+    settled ? `the workstation's SSM agent is ${agent?.pingStatus}` : 'evidence volumes were still not attached',
+  );
 }
 
 async function describe(input: WorkstationInput, deps: TaskDeps): Promise<Map<string, Volume>> {
-  const ids = input.workstation.volumes.flatMap((volume) => (volume.volumeId && volume.stage !== 'failed' ? [volume.volumeId] : []));
+  const ids = input.workstation.volumes.flatMap((volume) =>
+    volume.volumeId && volume.stage !== 'failed' ? [volume.volumeId] : [],
+  );
   const found = new Map<string, Volume>();
   if (ids.length === 0) return found;
   const response = await forensicsEc2(deps, input.target).send(new DescribeVolumesCommand({ VolumeIds: ids }));
@@ -44,7 +58,11 @@ async function describe(input: WorkstationInput, deps: TaskDeps): Promise<Map<st
 }
 
 /** `creating` → AttachVolume once `available`; `attaching` → `attached` once `in-use` (Volume states, EBS User Guide). */
-async function advance(input: WorkstationInput, deps: TaskDeps, described: Map<string, Volume>): Promise<EvidenceVolume[]> {
+async function advance(
+  input: WorkstationInput,
+  deps: TaskDeps,
+  described: Map<string, Volume>,
+): Promise<EvidenceVolume[]> {
   const ec2 = forensicsEc2(deps, input.target);
   const next: EvidenceVolume[] = [];
   for (const volume of input.workstation.volumes) {
@@ -60,10 +78,25 @@ async function advance(input: WorkstationInput, deps: TaskDeps, described: Map<s
   return next;
 }
 
-async function attach(input: WorkstationInput, deps: TaskDeps, ec2: ReturnType<typeof forensicsEc2>, volume: EvidenceVolume): Promise<EvidenceVolume> {
+async function attach(
+  input: WorkstationInput,
+  deps: TaskDeps,
+  ec2: ReturnType<typeof forensicsEc2>,
+  volume: EvidenceVolume,
+): Promise<EvidenceVolume> {
   try {
-    await ec2.send(new AttachVolumeCommand({ VolumeId: volume.volumeId, InstanceId: input.workstation.instanceId, Device: volume.device }));
-    await recordWorkstation(deps, input, 'volume.attached', { volumeId: volume.volumeId, instanceId: input.workstation.instanceId, device: volume.device });
+    await ec2.send(
+      new AttachVolumeCommand({
+        VolumeId: volume.volumeId,
+        InstanceId: input.workstation.instanceId,
+        Device: volume.device,
+      }),
+    );
+    await recordWorkstation(deps, input, 'volume.attached', {
+      volumeId: volume.volumeId,
+      instanceId: input.workstation.instanceId,
+      device: volume.device,
+    });
     return { ...volume, stage: 'attaching' };
   } catch (error) {
     if (isTransient(error)) throw error;
@@ -73,7 +106,12 @@ async function attach(input: WorkstationInput, deps: TaskDeps, ec2: ReturnType<t
 
 /** The examination cannot start: a recorded gap, and the ASL goes on to CleanupWorkstation. */
 function giveUp(input: WorkstationInput, reason: string): WorkstationState {
-  return { ...input.workstation, ready: false, done: true, gaps: [...input.workstation.gaps, workstationGap(input.target, STEP, reason)] };
+  return {
+    ...input.workstation,
+    ready: false,
+    done: true,
+    gaps: [...input.workstation.gaps, workstationGap(input.target, STEP, reason)],
+  };
 }
 
 export const attachEvidenceVolumesTask = defineTask(STEP, WorkstationInputSchema, attachEvidenceVolumes);

@@ -1,6 +1,11 @@
 // CheckExamination: the describe half of the examination Wait loop; records each volume's acquisition hash and each output with its tool.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+} from '@aws-sdk/client-s3';
 import type { GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { CancelCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { forensicsFor } from './lib/config';
@@ -35,7 +40,9 @@ export async function checkExamination(input: WorkstationInput, deps: TaskDeps):
   const ssm = deps.clients.forensics(input.target.region).ssm();
   let invocation: GetCommandInvocationCommandOutput | undefined;
   try {
-    invocation = await ssm.send(new GetCommandInvocationCommand({ CommandId: command.commandId, InstanceId: state.instanceId }));
+    invocation = await ssm.send(
+      new GetCommandInvocationCommand({ CommandId: command.commandId, InstanceId: state.instanceId }),
+    );
   } catch (error) {
     // Right after SendCommand the invocation may not exist yet (GetCommandInvocation API reference): keep waiting.
     if (errorName(error) !== 'InvocationDoesNotExist') throw error;
@@ -44,13 +51,31 @@ export async function checkExamination(input: WorkstationInput, deps: TaskDeps):
   const expired = deps.now().getTime() > Date.parse(command.deadline);
   if (RUNNING.has(status) && !expired) return { ...state, done: false };
   const destination = forensicsFor(deps.config, input.target.region);
-  const ctx: Context = { input, deps, command, s3: deps.clients.forensics(input.target.region).s3(), bucket: destination.evidenceBucket, gaps: [] };
+  const ctx: Context = {
+    input,
+    deps,
+    command,
+    s3: deps.clients.forensics(input.target.region).s3(),
+    bucket: destination.evidenceBucket,
+    gaps: [],
+  };
   if (RUNNING.has(status)) {
-    await ssm.send(new CancelCommandCommand({ CommandId: command.commandId, InstanceIds: [state.instanceId] })).catch(() => undefined);
-    ctx.gaps.push(workstationGap(input.target, STEP, `the examination did not finish before ${command.deadline}; it was cancelled`));
+    await ssm
+      .send(new CancelCommandCommand({ CommandId: command.commandId, InstanceIds: [state.instanceId] }))
+      .catch(() => undefined);
+    ctx.gaps.push(
+      workstationGap(input.target, STEP, `the examination did not finish before ${command.deadline}; it was cancelled`),
+    );
   } else if (status !== 'Success') {
     const stderr = (invocation?.StandardErrorContent ?? '').trim().split('\n').slice(-3).join(' | ');
-    ctx.gaps.push(workstationGap(input.target, STEP, `${command.documentName} ended ${status} with exit code ${invocation?.ResponseCode ?? '?'}`, stderr.slice(0, 500)));
+    ctx.gaps.push(
+      workstationGap(
+        input.target,
+        STEP,
+        `${command.documentName} ended ${status} with exit code ${invocation?.ResponseCode ?? '?'}`,
+        stderr.slice(0, 500),
+      ),
+    );
   }
   const stdout = invocation?.StandardOutputContent ?? '';
   await recordVolumeHashes(ctx, stdout);
@@ -85,7 +110,13 @@ async function recordVolumeHashes(ctx: Context, stdout: string): Promise<void> {
   }
   for (const volume of workstation.volumes)
     if (volume.stage === 'attached' && !hashed.has(volume.volumeId ?? ''))
-      ctx.gaps.push(workstationGap(ctx.input.target, STEP, `no acquisition hash for ${volume.volumeId} (source ${volume.sourceVolumeId})`));
+      ctx.gaps.push(
+        workstationGap(
+          ctx.input.target,
+          STEP,
+          `no acquisition hash for ${volume.volumeId} (source ${volume.sourceVolumeId})`,
+        ),
+      );
 }
 
 function toolsOf(stdout: string): Map<string, { tool: string; version: string }> {
@@ -98,7 +129,12 @@ function toolsOf(stdout: string): Map<string, { tool: string; version: string }>
 }
 
 /** Completes an output the workstation fully reported and checks the bucket's checksum; anything else is aborted and accounted for. */
-async function settle(ctx: Context, upload: PlannedUpload, report: UploadReport | undefined, tool: { tool: string; version: string } | undefined): Promise<void> {
+async function settle(
+  ctx: Context,
+  upload: PlannedUpload,
+  report: UploadReport | undefined,
+  tool: { tool: string; version: string } | undefined,
+): Promise<void> {
   const key = objectKey(ctx.input.case, upload.key);
   const parts = [...(report?.parts ?? [])].sort((a, b) => a.n - b.n);
   if (!report?.object || parts.length !== report.object.parts || !parts.every((part, i) => part.n === i + 1))
@@ -112,14 +148,31 @@ async function settle(ctx: Context, upload: PlannedUpload, report: UploadReport 
         Key: key,
         UploadId: upload.uploadId,
         ChecksumType: 'COMPOSITE',
-        MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.n, ETag: etag(part.n), ChecksumSHA256: part.sha256 })) },
+        MultipartUpload: {
+          Parts: parts.map((part) => ({ PartNumber: part.n, ETag: etag(part.n), ChecksumSHA256: part.sha256 })),
+        },
       }),
     );
-    const head = await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key, VersionId: completed.VersionId, ChecksumMode: 'ENABLED' }));
+    const head = await ctx.s3.send(
+      new HeadObjectCommand({ Bucket: ctx.bucket, Key: key, VersionId: completed.VersionId, ChecksumMode: 'ENABLED' }),
+    );
     const store = ctx.deps.store(ctx.input.case.caseId, ctx.input.target.region);
-    if (head.ChecksumSHA256 !== compositeSha256(parts.map((part) => part.sha256)) || head.ContentLength !== report.object.bytes) {
-      await store.record({ action: 'artifact.checksum-mismatch', target: ctx.input.target.instanceId, details: { key: upload.key, bucketChecksumSHA256: head.ChecksumSHA256 } });
-      ctx.gaps.push(workstationGap(ctx.input.target, STEP, `${upload.name} in the bucket does not match what the workstation hashed; it is kept but not recorded as verified`));
+    if (
+      head.ChecksumSHA256 !== compositeSha256(parts.map((part) => part.sha256)) ||
+      head.ContentLength !== report.object.bytes
+    ) {
+      await store.record({
+        action: 'artifact.checksum-mismatch',
+        target: ctx.input.target.instanceId,
+        details: { key: upload.key, bucketChecksumSHA256: head.ChecksumSHA256 },
+      });
+      ctx.gaps.push(
+        workstationGap(
+          ctx.input.target,
+          STEP,
+          `${upload.name} in the bucket does not match what the workstation hashed; it is kept but not recorded as verified`,
+        ),
+      );
       return;
     }
     const artifact: ArtifactRecord = {
@@ -134,7 +187,12 @@ async function settle(ctx: Context, upload: PlannedUpload, report: UploadReport 
       action: 'artifact.acquired',
       target: ctx.input.target.instanceId,
       artifact,
-      details: { commandId: ctx.command.commandId, workstation: ctx.input.workstation.instanceId, versionId: completed.VersionId, bucketChecksumSHA256: head.ChecksumSHA256 },
+      details: {
+        commandId: ctx.command.commandId,
+        workstation: ctx.input.workstation.instanceId,
+        versionId: completed.VersionId,
+        bucketChecksumSHA256: head.ChecksumSHA256,
+      },
     });
   } catch (error) {
     if (isTransient(error)) throw error;
@@ -144,9 +202,19 @@ async function settle(ctx: Context, upload: PlannedUpload, report: UploadReport 
 
 async function abandon(ctx: Context, upload: PlannedUpload, reason: string, error?: string): Promise<void> {
   await ctx.s3
-    .send(new AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: objectKey(ctx.input.case, upload.key), UploadId: upload.uploadId }))
+    .send(
+      new AbortMultipartUploadCommand({
+        Bucket: ctx.bucket,
+        Key: objectKey(ctx.input.case, upload.key),
+        UploadId: upload.uploadId,
+      }),
+    )
     .catch(() => undefined);
-  await recordWorkstation(ctx.deps, ctx.input, 'artifact.abandoned', { key: upload.key, reason, ...(error ? { error } : {}) });
+  await recordWorkstation(ctx.deps, ctx.input, 'artifact.abandoned', {
+    key: upload.key,
+    reason,
+    ...(error ? { error } : {}),
+  });
   ctx.gaps.push(workstationGap(ctx.input.target, STEP, reason, error));
 }
 

@@ -1,6 +1,12 @@
 // CleanupWorkstation: on every path out of the examination, detach and delete the evidence volumes and terminate the workstation.
 import type { EC2Client, Volume } from '@aws-sdk/client-ec2';
-import { DeleteVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, DetachVolumeCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DeleteVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeVolumesCommand,
+  DetachVolumeCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { CaseSchema, TargetSchema } from './lib/case';
 import type { Gap } from './lib/case';
@@ -11,7 +17,11 @@ import { forensicsEc2, recordWorkstation, workstationGap, WorkstationStateSchema
 import { isTransient } from './snapshot-volumes';
 
 /** The workstation state may be missing when a state failed before returning it: cleanup then works from the case's tags alone. */
-export const CleanupWorkstationInputSchema = z.object({ case: CaseSchema, target: TargetSchema, workstation: WorkstationStateSchema.nullish() });
+export const CleanupWorkstationInputSchema = z.object({
+  case: CaseSchema,
+  target: TargetSchema,
+  workstation: WorkstationStateSchema.nullish(),
+});
 export type CleanupWorkstationInput = z.infer<typeof CleanupWorkstationInputSchema>;
 
 export interface CleanupWorkstationOutput {
@@ -24,7 +34,10 @@ export interface CleanupWorkstationOutput {
 
 const STEP = 'CleanupWorkstation';
 
-export async function cleanupWorkstation(input: CleanupWorkstationInput, deps: TaskDeps): Promise<CleanupWorkstationOutput> {
+export async function cleanupWorkstation(
+  input: CleanupWorkstationInput,
+  deps: TaskDeps,
+): Promise<CleanupWorkstationOutput> {
   const nothing: CleanupWorkstationOutput = { cleaned: true, deletedVolumes: [], terminated: [], gaps: [] };
   if (!input.case.options.examine?.workstation || input.case.mode === 'dry-run') return nothing;
   const ec2 = forensicsEc2(deps, input.target);
@@ -49,7 +62,14 @@ export async function cleanupWorkstation(input: CleanupWorkstationInput, deps: T
       else pending = true;
     } catch (error) {
       if (isTransient(error)) throw error;
-      gaps.push(workstationGap(input.target, STEP, `evidence volume ${id} was not cleaned up; delete it by hand (it is a copy, the evidence is the snapshot)`, errorMessage(error)));
+      gaps.push(
+        workstationGap(
+          input.target,
+          STEP,
+          `evidence volume ${id} was not cleaned up; delete it by hand (it is a copy, the evidence is the snapshot)`,
+          errorMessage(error),
+        ),
+      );
     }
   }
   for (const id of deletedVolumes) await recordWorkstation(deps, input, 'volume.deleted', { volumeId: id });
@@ -79,11 +99,23 @@ async function caseVolumes(ec2: EC2Client, input: CleanupWorkstationInput): Prom
   return response.Volumes ?? [];
 }
 
-async function terminate(ec2: EC2Client, input: CleanupWorkstationInput, deps: TaskDeps, gaps: Gap[]): Promise<string[]> {
+async function terminate(
+  ec2: EC2Client,
+  input: CleanupWorkstationInput,
+  deps: TaskDeps,
+  gaps: Gap[],
+): Promise<string[]> {
   const response = await ec2.send(
-    new DescribeInstancesCommand({ Filters: [...caseFilters(input, 'workstation'), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] }),
+    new DescribeInstancesCommand({
+      Filters: [
+        ...caseFilters(input, 'workstation'),
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ],
+    }),
   );
-  const ids = (response.Reservations ?? []).flatMap((r) => r.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+  const ids = (response.Reservations ?? [])
+    .flatMap((r) => r.Instances ?? [])
+    .flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
   if (ids.length === 0) return [];
   try {
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
@@ -91,7 +123,14 @@ async function terminate(ec2: EC2Client, input: CleanupWorkstationInput, deps: T
     return ids;
   } catch (error) {
     if (isTransient(error) || errorName(error) === 'IncorrectInstanceState') throw error;
-    gaps.push(workstationGap(input.target, STEP, `workstation ${ids.join(', ')} was not terminated; terminate it by hand`, errorMessage(error)));
+    gaps.push(
+      workstationGap(
+        input.target,
+        STEP,
+        `workstation ${ids.join(', ')} was not terminated; terminate it by hand`,
+        errorMessage(error),
+      ),
+    );
     return [];
   }
 }

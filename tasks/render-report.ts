@@ -27,6 +27,8 @@ export const RenderReportInputSchema = z.object({
   targets: z.array(TargetSummarySchema).default([]),
   examine: PhaseOutputSchema.optional(),
   analysis: PhaseOutputSchema.optional(),
+  /** The workstation examination per target (ExamineOnWorkstation's Map): its gaps belong in the report too. */
+  workstations: z.array(PhaseOutputSchema).default([]),
 });
 export type RenderReportInput = z.infer<typeof RenderReportInputSchema>;
 
@@ -72,7 +74,11 @@ async function renderRegion(input: RenderReportInput, region: string, deps: Task
   const sizeGaps: Gap[] = [];
   const instances = custodyCase.mode === 'dry-run' ? await describeSizes(targets, deps, sizeGaps) : [];
   const regional = new Set(targets.map((target) => target.instanceId));
-  const phaseGaps = [...(input.examine?.gaps ?? []), ...(input.analysis?.gaps ?? [])];
+  const phaseGaps = [
+    ...(input.examine?.gaps ?? []),
+    ...(input.analysis?.gaps ?? []),
+    ...(input.workstations ?? []).flatMap((workstation) => workstation.gaps),
+  ];
   const modelInput = await loadModelInput(s3Source(deps.clients.forensics(region).s3(), url), {
     region,
     generatedAt: deps.now().toISOString(),

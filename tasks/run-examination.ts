@@ -18,7 +18,11 @@ const URL_SECONDS = 4 * 3600;
 
 /** Document parameter → the output it uploads; the Volatility outputs only when there is a memory image. */
 const DISK_OUTPUTS: Readonly<Record<string, string>> = { timelineUrl: 'timeline.jsonl', listingUrl: 'listing.jsonl' };
-const MEMORY_OUTPUTS: Readonly<Record<string, string>> = { pslistUrl: 'pslist.txt', netscanUrl: 'netscan.txt', cmdlineUrl: 'cmdline.txt' };
+const MEMORY_OUTPUTS: Readonly<Record<string, string>> = {
+  pslistUrl: 'pslist.txt',
+  netscanUrl: 'netscan.txt',
+  cmdlineUrl: 'cmdline.txt',
+};
 
 /** Case-relative key of a workstation output (docs/workstation.md). */
 export function examinationKey(input: Pick<WorkstationInput, 'target'>, name: string): string {
@@ -34,19 +38,27 @@ export async function runExamination(input: WorkstationInput, deps: TaskDeps): P
   const attached = state.volumes.filter((volume) => volume.stage === 'attached');
   const outputs = { ...DISK_OUTPUTS, ...(state.memoryKey ? MEMORY_OUTPUTS : {}) };
   const parameters: Record<string, string[]> = {
-    volumes: [attached.map((volume) => `${volume.volumeId}:${volume.device}`).join(' ')],
+    volumes: [attached.map((volume) => `${volume.volumeId}:${volume.device}`).join(' ') || 'none'],
     executionTimeout: [String(EXECUTION_SECONDS)],
   };
   const uploads: PlannedUpload[] = [];
   try {
     for (const [parameter, name] of Object.entries(outputs)) {
       const key = examinationKey(input, name);
-      const uploadId = await startUpload(s3, bucket, objectKey(input.case, key), destination.evidenceKeyArn, name.endsWith('.jsonl') ? 'application/x-ndjson' : 'text/plain; charset=utf-8');
+      const uploadId = await startUpload(
+        s3,
+        bucket,
+        objectKey(input.case, key),
+        destination.evidenceKeyArn,
+        name.endsWith('.jsonl') ? 'application/x-ndjson' : 'text/plain; charset=utf-8',
+      );
       uploads.push({ name, key, uploadId });
       parameters[parameter] = await partUrls(s3, bucket, objectKey(input.case, key), uploadId, 1, URL_SECONDS);
     }
     if (state.memoryKey) {
-      parameters.memoryUrl = [await presignUrl(s3, { method: 'GET', bucket, key: objectKey(input.case, state.memoryKey) }, URL_SECONDS)];
+      parameters.memoryUrl = [
+        await presignUrl(s3, { method: 'GET', bucket, key: objectKey(input.case, state.memoryKey) }, URL_SECONDS),
+      ];
     }
     const response = await deps.clients
       .forensics(input.target.region)
@@ -66,20 +78,45 @@ export async function runExamination(input: WorkstationInput, deps: TaskDeps): P
       commandId,
       documentName: EXAMINE_DOCUMENT,
       workstation: state.instanceId,
-      volumes: attached.map((volume) => ({ volumeId: volume.volumeId, device: volume.device, fromSnapshotId: volume.copySnapshotId })),
+      volumes: attached.map((volume) => ({
+        volumeId: volume.volumeId,
+        device: volume.device,
+        fromSnapshotId: volume.copySnapshotId,
+      })),
       memoryKey: state.memoryKey,
       outputs: uploads.map((upload) => upload.key),
     });
     return {
       ...state,
-      command: { commandId, documentName: EXAMINE_DOCUMENT, sentAt: sentAt.toISOString(), deadline: new Date(sentAt.getTime() + (EXECUTION_SECONDS + 600) * 1000).toISOString(), uploads },
+      command: {
+        commandId,
+        documentName: EXAMINE_DOCUMENT,
+        sentAt: sentAt.toISOString(),
+        deadline: new Date(sentAt.getTime() + (EXECUTION_SECONDS + 600) * 1000).toISOString(),
+        uploads,
+      },
     };
   } catch (error) {
     if (isTransient(error)) throw error;
     // Nothing was sent: the uploads started for it hold no bytes and are aborted, so no open upload is left behind.
     for (const upload of uploads)
-      await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: objectKey(input.case, upload.key), UploadId: upload.uploadId })).catch(() => undefined);
-    return { ...state, done: true, gaps: [...state.gaps, workstationGap(input.target, STEP, 'the examination command was not sent', errorMessage(error))] };
+      await s3
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: bucket,
+            Key: objectKey(input.case, upload.key),
+            UploadId: upload.uploadId,
+          }),
+        )
+        .catch(() => undefined);
+    return {
+      ...state,
+      done: true,
+      gaps: [
+        ...state.gaps,
+        workstationGap(input.target, STEP, 'the examination command was not sent', errorMessage(error)),
+      ],
+    };
   }
 }
 

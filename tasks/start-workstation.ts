@@ -21,7 +21,12 @@ import { objectKey } from './ssm-command';
 export const StartWorkstationInputSchema = z.object({
   case: CaseSchema,
   target: TargetSchema,
-  timeoutMinutes: z.number().int().min(5).max(24 * 60).default(60),
+  timeoutMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
 });
 export type StartWorkstationInput = z.infer<typeof StartWorkstationInputSchema>;
 
@@ -37,44 +42,92 @@ interface CopyRecord {
 
 export async function startWorkstation(input: StartWorkstationInput, deps: TaskDeps): Promise<WorkstationState> {
   const deadline = new Date(deps.now().getTime() + input.timeoutMinutes * 60_000).toISOString();
-  const base: WorkstationState = { skipped: true, ready: false, done: true, cleaned: true, launched: false, volumes: [], deadline, plan: [], gaps: [] };
+  const base: WorkstationState = {
+    skipped: true,
+    ready: false,
+    done: true,
+    cleaned: true,
+    launched: false,
+    volumes: [],
+    deadline,
+    plan: [],
+    gaps: [],
+  };
   if (!input.case.options.examine?.workstation) return base;
   const config = forensicsFor(deps.config, input.target.region).workstation;
   if (!config) {
-    return { ...base, gaps: [workstationGap(input.target, STEP, `the case asked for a workstation but region ${input.target.region} has none configured`)] };
+    return {
+      ...base,
+      gaps: [
+        workstationGap(
+          input.target,
+          STEP,
+          `the case asked for a workstation but region ${input.target.region} has none configured`,
+        ),
+      ],
+    };
   }
   if (input.case.mode === 'dry-run') return { ...base, ...(await planWorkstation(input, deps, config)) };
   const copies = await copiedSnapshots(input, deps);
   const memoryKey = await memoryImageKey(input, deps);
   if (copies.length === 0 && !memoryKey)
-    return { ...base, gaps: [workstationGap(input.target, STEP, 'nothing to examine: no snapshot copy in the forensics account and no memory image')] };
+    return {
+      ...base,
+      gaps: [
+        workstationGap(
+          input.target,
+          STEP,
+          'nothing to examine: no snapshot copy in the forensics account and no memory image',
+        ),
+      ],
+    };
   const ec2 = forensicsEc2(deps, input.target);
   let imageId: string;
   try {
     imageId = await amiId(deps, input.target.region, config);
   } catch (error) {
     if (isTransient(error)) throw error;
-    return { ...base, gaps: [workstationGap(input.target, STEP, `no workstation AMI from ${config.amiParameter}`, errorMessage(error))] };
+    return {
+      ...base,
+      gaps: [workstationGap(input.target, STEP, `no workstation AMI from ${config.amiParameter}`, errorMessage(error))],
+    };
   }
   const found = (await running(ec2, input.case, input.target)) ?? (await launch(ec2, input, config, imageId, deps));
-  const started: WorkstationState = { ...base, skipped: false, done: false, cleaned: false, ...found, memoryKey, deadline };
+  const started: WorkstationState = {
+    ...base,
+    skipped: false,
+    done: false,
+    cleaned: false,
+    ...found,
+    memoryKey,
+    deadline,
+  };
   const volumes: EvidenceVolume[] = [];
   const gaps = [];
   for (const [index, copy] of copies.entries()) {
     const volume = await createVolume(ec2, input, deps, copy, found.availabilityZone, DATA_DEVICES[index]);
-    if (volume.stage === 'failed') gaps.push(workstationGap(input.target, STEP, `no evidence volume from ${volume.copySnapshotId}`, volume.error));
+    if (volume.stage === 'failed')
+      gaps.push(workstationGap(input.target, STEP, `no evidence volume from ${volume.copySnapshotId}`, volume.error));
     volumes.push(volume);
   }
   return { ...started, volumes, gaps };
 }
 
 /** Reads the target's snapshots.json from the evidence bucket: the record of which copies exist in the forensics account. */
-async function copiedSnapshots(input: StartWorkstationInput, deps: TaskDeps): Promise<Array<Required<Pick<CopyRecord, 'volumeId' | 'deviceName'>> & { snapshotId: string }>> {
+async function copiedSnapshots(
+  input: StartWorkstationInput,
+  deps: TaskDeps,
+): Promise<Array<Required<Pick<CopyRecord, 'volumeId' | 'deviceName'>> & { snapshotId: string }>> {
   const destination = forensicsFor(deps.config, input.target.region);
   const s3 = deps.clients.forensics(input.target.region).s3();
   let text: string;
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: destination.evidenceBucket, Key: objectKey(input.case, snapshotsKey(input.target)) }));
+    const response = await s3.send(
+      new GetObjectCommand({
+        Bucket: destination.evidenceBucket,
+        Key: objectKey(input.case, snapshotsKey(input.target)),
+      }),
+    );
     text = (await response.Body?.transformToString()) ?? '';
   } catch (error) {
     if (errorName(error) === 'NoSuchKey') return [];
@@ -84,7 +137,11 @@ async function copiedSnapshots(input: StartWorkstationInput, deps: TaskDeps): Pr
   return (record.volumes ?? [])
     .filter((volume) => volume.status === 'copied' && volume.copy?.accountId === destination.forensicsAccountId)
     .slice(0, DATA_DEVICES.length)
-    .map((volume) => ({ volumeId: volume.volumeId, deviceName: volume.deviceName, snapshotId: (volume.copy as { snapshotId: string }).snapshotId }));
+    .map((volume) => ({
+      volumeId: volume.volumeId,
+      deviceName: volume.deviceName,
+      snapshotId: (volume.copy as { snapshotId: string }).snapshotId,
+    }));
 }
 
 /** The memory image CaptureMemory completed, if any (memory.lime from AVML, memory.raw from WinPMEM). */
@@ -104,14 +161,22 @@ async function memoryImageKey(input: StartWorkstationInput, deps: TaskDeps): Pro
 }
 
 export async function amiId(deps: TaskDeps, region: string, config: WorkstationConfig): Promise<string> {
-  const response = await deps.clients.forensics(region).ssm().send(new GetParameterCommand({ Name: config.amiParameter }));
+  const response = await deps.clients
+    .forensics(region)
+    .ssm()
+    .send(new GetParameterCommand({ Name: config.amiParameter }));
   const value = response.Parameter?.Value ?? '';
-  if (!/^ami-[0-9a-f]{8,17}$/.test(value)) throw new Error(`parameter ${config.amiParameter} holds "${value}", not an AMI id`);
+  if (!/^ami-[0-9a-f]{8,17}$/.test(value))
+    throw new Error(`parameter ${config.amiParameter} holds "${value}", not an AMI id`);
   return value;
 }
 
 /** A workstation already running for this case and target (a re-run), found by its tags. */
-async function running(ec2: EC2Client, kase: Case, target: Target): Promise<{ instanceId: string; availabilityZone: string; launched: boolean } | undefined> {
+async function running(
+  ec2: EC2Client,
+  kase: Case,
+  target: Target,
+): Promise<{ instanceId: string; availabilityZone: string; launched: boolean } | undefined> {
   const response = await ec2.send(
     new DescribeInstancesCommand({
       Filters: [
@@ -124,14 +189,24 @@ async function running(ec2: EC2Client, kase: Case, target: Target): Promise<{ in
   );
   const instance = response.Reservations?.flatMap((r) => r.Instances ?? [])[0];
   if (!instance?.InstanceId) return undefined;
-  return { instanceId: instance.InstanceId, availabilityZone: instance.Placement?.AvailabilityZone ?? '', launched: false };
+  return {
+    instanceId: instance.InstanceId,
+    availabilityZone: instance.Placement?.AvailabilityZone ?? '',
+    launched: false,
+  };
 }
 
 /**
  * No public address, IMDSv2 only, and a subnet whose only routes are VPC endpoints (infra/stacks/workstation-stack.ts): the
  * workstation reaches SSM and S3 and nothing else. Shutting down from inside terminates it, so it cannot linger.
  */
-async function launch(ec2: EC2Client, input: StartWorkstationInput, config: WorkstationConfig, imageId: string, deps: TaskDeps) {
+async function launch(
+  ec2: EC2Client,
+  input: StartWorkstationInput,
+  config: WorkstationConfig,
+  imageId: string,
+  deps: TaskDeps,
+) {
   const tags = workstationTags(input.case, input.target, 'workstation');
   const response = await ec2.send(
     new RunInstancesCommand({
@@ -139,12 +214,22 @@ async function launch(ec2: EC2Client, input: StartWorkstationInput, config: Work
       InstanceType: config.instanceType as never,
       MinCount: 1,
       MaxCount: 1,
-      NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: config.subnetId, Groups: [config.securityGroupId], AssociatePublicIpAddress: false }],
+      NetworkInterfaces: [
+        {
+          DeviceIndex: 0,
+          SubnetId: config.subnetId,
+          Groups: [config.securityGroupId],
+          AssociatePublicIpAddress: false,
+        },
+      ],
       IamInstanceProfile: { Arn: config.instanceProfileArn },
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
       InstanceInitiatedShutdownBehavior: 'terminate',
       TagSpecifications: [
-        { ResourceType: 'instance', Tags: [...tags, { Key: 'Name', Value: `custody-workstation-${input.case.caseId.slice(0, 8)}` }] },
+        {
+          ResourceType: 'instance',
+          Tags: [...tags, { Key: 'Name', Value: `custody-workstation-${input.case.caseId.slice(0, 8)}` }],
+        },
         { ResourceType: 'volume', Tags: workstationTags(input.case, input.target, 'workstation-root') },
       ],
     }),
@@ -152,7 +237,13 @@ async function launch(ec2: EC2Client, input: StartWorkstationInput, config: Work
   const instance = response.Instances?.[0];
   if (!instance?.InstanceId) throw new Error('RunInstances returned no instance');
   const availabilityZone = instance.Placement?.AvailabilityZone ?? '';
-  await recordWorkstation(deps, input, 'workstation.launched', { instanceId: instance.InstanceId, imageId, instanceType: config.instanceType, subnetId: config.subnetId, availabilityZone });
+  await recordWorkstation(deps, input, 'workstation.launched', {
+    instanceId: instance.InstanceId,
+    imageId,
+    instanceType: config.instanceType,
+    subnetId: config.subnetId,
+    availabilityZone,
+  });
   return { instanceId: instance.InstanceId, availabilityZone, launched: true };
 }
 
@@ -165,7 +256,13 @@ async function createVolume(
   availabilityZone: string,
   device: string,
 ): Promise<EvidenceVolume> {
-  const volume: EvidenceVolume = { sourceVolumeId: copy.volumeId, sourceDeviceName: copy.deviceName, copySnapshotId: copy.snapshotId, device, stage: 'failed' };
+  const volume: EvidenceVolume = {
+    sourceVolumeId: copy.volumeId,
+    sourceDeviceName: copy.deviceName,
+    copySnapshotId: copy.snapshotId,
+    device,
+    stage: 'failed',
+  };
   const keyArn = forensicsFor(deps.config, input.target.region).snapshotKeyArn;
   try {
     const response = await ec2.send(
@@ -175,10 +272,23 @@ async function createVolume(
         Encrypted: true,
         KmsKeyId: keyArn,
         VolumeType: 'gp3',
-        TagSpecifications: [{ ResourceType: 'volume', Tags: [...workstationTags(input.case, input.target, 'evidence-volume'), { Key: 'custody:copy-of', Value: copy.snapshotId }] }],
+        TagSpecifications: [
+          {
+            ResourceType: 'volume',
+            Tags: [
+              ...workstationTags(input.case, input.target, 'evidence-volume'),
+              { Key: 'custody:copy-of', Value: copy.snapshotId },
+            ],
+          },
+        ],
       }),
     );
-    await recordWorkstation(deps, input, 'volume.created', { volumeId: response.VolumeId, fromSnapshotId: copy.snapshotId, sourceVolumeId: copy.volumeId, kmsKeyId: keyArn });
+    await recordWorkstation(deps, input, 'volume.created', {
+      volumeId: response.VolumeId,
+      fromSnapshotId: copy.snapshotId,
+      sourceVolumeId: copy.volumeId,
+      kmsKeyId: keyArn,
+    });
     return { ...volume, volumeId: response.VolumeId, stage: 'creating' };
   } catch (error) {
     if (isTransient(error)) throw error;

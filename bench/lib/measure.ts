@@ -4,13 +4,26 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 
-const UNITS: Record<string, number> = { '': 1, B: 1, K: 1e3, KB: 1e3, KIB: 1024, M: 1e6, MB: 1e6, MIB: 1024 ** 2, G: 1e9, GB: 1e9, GIB: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  B: 1,
+  K: 1e3,
+  KB: 1e3,
+  KIB: 1024,
+  M: 1e6,
+  MB: 1e6,
+  MIB: 1024 ** 2,
+  G: 1e9,
+  GB: 1e9,
+  GIB: 1024 ** 3,
+};
 
 /** Bytes from `4GiB`, `512MiB`, `1.5GB` or a plain byte count. */
 export function parseSize(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = match ? UNITS[match[2].toUpperCase()] : undefined;
-  if (!match || unit === undefined) throw new Error(`cannot read size ${JSON.stringify(text)}: use e.g. 4GiB, 512MiB or a byte count`);
+  if (!match || unit === undefined)
+    throw new Error(`cannot read size ${JSON.stringify(text)}: use e.g. 4GiB, 512MiB or a byte count`);
   return Math.round(Number(match[1]) * unit);
 }
 
@@ -58,7 +71,10 @@ export async function timeTool(command: string, args: readonly string[]): Promis
 /** Runs this same script in a fresh Node process (so its peak RSS is its own) and returns the JSON line it prints last. */
 export async function runChild<T>(script: string, args: readonly string[]): Promise<T> {
   // NODE_NO_WARNINGS: the SDK's Node-version notice would otherwise repeat once per measured run.
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const child = spawn(process.execPath, [script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   const [code] = (await once(child, 'close')) as [number | null];

@@ -44,11 +44,23 @@ export async function buildCase(file: string, dir: string, small: number): Promi
   });
   const store = deps.store(custodyCase.caseId, TARGET.region);
   const keys: string[] = [`${BASE}/memory/memory.lime`];
-  await store.putArtifact({ key: keys[0], body: createReadStream(file, { highWaterMark: 1024 * 1024 }), source: 'ssm:avml', tool: 'avml', toolVersion: '0.14.0', target: TARGET.instanceId });
+  await store.putArtifact({
+    key: keys[0],
+    body: createReadStream(file, { highWaterMark: 1024 * 1024 }),
+    source: 'ssm:avml',
+    tool: 'avml',
+    toolVersion: '0.14.0',
+    target: TARGET.instanceId,
+  });
   for (let i = 0; i < small; i += 1) {
     const key = `${BASE}/volatile/output-${String(i).padStart(5, '0')}.txt`;
     keys.push(key);
-    await store.putArtifact({ key, body: `process ${i}: /usr/sbin/sshd -D pid=${1000 + i}\n`.repeat(1 + (i % 40)), source: 'ssm:volatile', target: TARGET.instanceId });
+    await store.putArtifact({
+      key,
+      body: `process ${i}: /usr/sbin/sshd -D pid=${1000 + i}\n`.repeat(1 + (i % 40)),
+      source: 'ssm:volatile',
+      target: TARGET.instanceId,
+    });
   }
   const sealed = await sealCase({ case: custodyCase }, deps);
   if (sealed.gaps.length > 0) throw new Error(`SealCase left gaps: ${JSON.stringify(sealed.gaps)}`);

@@ -39,6 +39,7 @@ export interface CaseSummary {
 interface CaseOutput {
   readonly case?: Case;
   readonly targets?: readonly { target: { instanceId: string }; status: string; gaps: readonly Gap[] }[];
+  readonly workstations?: readonly { readonly gaps?: readonly Gap[] }[];
   readonly examine?: { readonly gaps?: readonly Gap[] };
   readonly analysis?: { readonly gaps?: readonly Gap[] };
   readonly seal?: { readonly gaps?: readonly Gap[]; readonly report?: string };
@@ -91,6 +92,7 @@ function summarise(result: RunResult, scenario: Scenario, mode: string, out: str
   const targets = (output.targets ?? []).map((summary) => ({ instanceId: summary.target.instanceId, status: summary.status }));
   const gaps = [
     ...(output.targets ?? []).flatMap((summary) => summary.gaps),
+    ...(output.workstations ?? []).flatMap((workstation) => workstation.gaps ?? []),
     ...(output.examine?.gaps ?? []),
     ...(output.analysis?.gaps ?? []),
     ...(output.seal?.gaps ?? []),

@@ -18,6 +18,7 @@ import { actionsFor, taskFileForState, usesPrincipal } from '../../tasks/lib/per
 import { placeholders, readDefinition, taskStates } from '../asl';
 import type { TaskCode } from '../constructs/task-function';
 import { TaskFunction } from '../constructs/task-function';
+import { OperatorRole } from '../constructs/operator-role';
 import { STATE_MACHINE_NAME, requireDeployment } from '../names';
 import { statementsFor } from '../policy/scopes';
 import { WildcardReasons } from '../policy/wildcards';
@@ -44,6 +45,8 @@ export class OrchestratorStack extends Stack {
   public readonly stateMachine: sfn.StateMachine;
   public readonly topic: sns.Topic;
   public readonly functions: Readonly<Record<string, TaskFunction>>;
+  /** Only when `deployment.operatorPrincipals` names someone (docs/deploy.md §8). */
+  public readonly operatorRole?: OperatorRole;
 
   public constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     const deployment = requireDeployment(props.config);
@@ -113,6 +116,10 @@ export class OrchestratorStack extends Stack {
     this.addAlarms();
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn });
+    if (deployment.operatorPrincipals.length > 0) {
+      this.operatorRole = new OperatorRole(this, 'Operator', { config: props.config, reasons });
+      new CfnOutput(this, 'OperatorRoleArn', { value: this.operatorRole.role.roleArn });
+    }
     reasons.acknowledgeAll();
   }
 

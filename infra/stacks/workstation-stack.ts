@@ -40,7 +40,13 @@ export class WorkstationStack extends Stack {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'examination', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_YEAR })) } },
+      flowLogs: {
+        all: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(
+            new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_YEAR }),
+          ),
+        },
+      },
     });
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     this.securityGroup = new ec2.SecurityGroup(this, 'WorkstationGroup', {
@@ -48,9 +54,17 @@ export class WorkstationStack extends Stack {
       description: 'Custody workstation: HTTPS to the VPC endpoints and S3 only',
       allowAllOutbound: false,
     });
-    this.securityGroup.addEgressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'interface endpoints (SSM, KMS)');
+    this.securityGroup.addEgressRule(
+      ec2.Peer.ipv4(this.vpc.vpcCidrBlock),
+      ec2.Port.tcp(443),
+      'interface endpoints (SSM, KMS)',
+    );
     // S3 is reached through the gateway endpoint's route (prefix list); with no internet or NAT route, HTTPS can go nowhere else.
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'S3 gateway endpoint (presigned evidence uploads)');
+    this.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'S3 gateway endpoint (presigned evidence uploads)',
+    );
     // Session Manager and Run Command need these three endpoints in a subnet without internet access (Systems Manager User Guide, "Use VPC endpoints").
     for (const [name, service] of [
       ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
@@ -67,8 +81,15 @@ export class WorkstationStack extends Stack {
       description: 'Custody workstation: a managed node for Run Command; evidence moves only through presigned URLs',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
-    acknowledgeManaged(role, ['AmazonSSMManagedInstanceCore'], 'the documented minimum for a managed node (Systems Manager User Guide)');
-    this.instanceProfile = new iam.InstanceProfile(this, 'WorkstationProfile', { role, instanceProfileName: 'CustodyWorkstation' });
+    acknowledgeManaged(
+      role,
+      ['AmazonSSMManagedInstanceCore'],
+      'the documented minimum for a managed node (Systems Manager User Guide)',
+    );
+    this.instanceProfile = new iam.InstanceProfile(this, 'WorkstationProfile', {
+      role,
+      instanceProfileName: 'CustodyWorkstation',
+    });
 
     this.imagePipeline(props.parentImage);
 
@@ -90,7 +111,9 @@ export class WorkstationStack extends Stack {
   }
 
   /** EC2 Image Builder: a recipe with the pinned tools; each build's AMI id is written to the SSM parameter the tasks read. */
-  private imagePipeline(parentImage = `arn:${this.partition}:imagebuilder:${this.region}:aws:image/amazon-linux-2023-x86/x.x.x`): void {
+  private imagePipeline(
+    parentImage = `arn:${this.partition}:imagebuilder:${this.region}:aws:image/amazon-linux-2023-x86/x.x.x`,
+  ): void {
     const tools = WORKSTATION_TOOL_VERSIONS;
     const component = new imagebuilder.CfnComponent(this, 'ToolsComponent', {
       name: 'custody-workstation-tools',
@@ -127,13 +150,24 @@ export class WorkstationStack extends Stack {
       version: '1.0.0',
       parentImage,
       components: [{ componentArn: component.attrArn }],
-      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { encrypted: true, volumeSize: 100, volumeType: 'gp3', deleteOnTermination: true } }],
+      blockDeviceMappings: [
+        {
+          deviceName: '/dev/xvda',
+          ebs: { encrypted: true, volumeSize: 100, volumeType: 'gp3', deleteOnTermination: true },
+        },
+      ],
     });
     const buildRole = new iam.Role(this, 'ImageBuildRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder'].map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+      managedPolicies: ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder'].map((name) =>
+        iam.ManagedPolicy.fromAwsManagedPolicyName(name),
+      ),
     });
-    acknowledgeManaged(buildRole, ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder'], 'the AWS managed policies Image Builder documents for its build instances');
+    acknowledgeManaged(
+      buildRole,
+      ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder'],
+      'the AWS managed policies Image Builder documents for its build instances',
+    );
     const buildProfile = new iam.InstanceProfile(this, 'ImageBuildProfile', { role: buildRole });
     const infrastructure = new imagebuilder.CfnInfrastructureConfiguration(this, 'BuildInfrastructure', {
       name: 'custody-workstation-build',
@@ -177,5 +211,8 @@ export function workstationDocuments(dir: string): string[] {
 /** Acknowledges AwsSolutions-IAM4 for exactly the AWS managed policies named, with the reason. */
 function acknowledgeManaged(role: iam.Role, policies: readonly string[], reason: string): void {
   for (const policy of policies)
-    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`, reason: `${policy}: ${reason}` });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+      reason: `${policy}: ${reason}`,
+    });
 }

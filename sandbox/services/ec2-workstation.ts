@@ -145,12 +145,24 @@ function attachVolume(ctx: CallContext, input: AttachVolumeCommandInput): Partia
   if (!['running', 'stopped'].includes(instance.state))
     throw awsError('IncorrectState', `The instance '${instance.instanceId}' is not 'running' or 'stopped'`);
   if (volume.availabilityZone !== instance.availabilityZone)
-    throw awsError('InvalidVolume.ZoneMismatch', `The volume '${volume.volumeId}' is not in the same availability zone as instance '${instance.instanceId}'`);
+    throw awsError(
+      'InvalidVolume.ZoneMismatch',
+      `The volume '${volume.volumeId}' is not in the same availability zone as instance '${instance.instanceId}'`,
+    );
   const device = input.Device ?? '';
   if (instance.blockDevices.some((candidate) => candidate.deviceName === device))
-    throw awsError('InvalidParameterValue', `Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`);
+    throw awsError(
+      'InvalidParameterValue',
+      `Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`,
+    );
   instance.blockDevices.push({ deviceName: device, volumeId: volume.volumeId, deleteOnTermination: false });
-  return { VolumeId: volume.volumeId, InstanceId: instance.instanceId, Device: device, State: 'attaching', AttachTime: new Date() };
+  return {
+    VolumeId: volume.volumeId,
+    InstanceId: instance.instanceId,
+    Device: device,
+    State: 'attaching',
+    AttachTime: new Date(),
+  };
 }
 
 function detachVolume(ctx: CallContext, input: DetachVolumeCommandInput): Partial<DetachVolumeCommandOutput> {
@@ -158,27 +170,42 @@ function detachVolume(ctx: CallContext, input: DetachVolumeCommandInput): Partia
   const attachment = attachmentOf(ctx, volume.volumeId);
   if (!attachment) throw awsError('IncorrectState', `Volume '${volume.volumeId}' is in the 'available' state.`);
   if (input.InstanceId && input.InstanceId !== attachment.instance.instanceId)
-    throw awsError('InvalidAttachment.NotFound', `The volume '${volume.volumeId}' is not attached to '${input.InstanceId}'`);
+    throw awsError(
+      'InvalidAttachment.NotFound',
+      `The volume '${volume.volumeId}' is not attached to '${input.InstanceId}'`,
+    );
   if (attachment.deviceName === attachment.instance.rootDeviceName)
     throw awsError('OperationNotPermitted', 'Detaching the root volume of a running instance is not permitted.');
   attachment.instance.blockDevices = attachment.instance.blockDevices.filter((d) => d.volumeId !== volume.volumeId);
-  return { VolumeId: volume.volumeId, InstanceId: attachment.instance.instanceId, Device: attachment.deviceName, State: 'detaching' };
+  return {
+    VolumeId: volume.volumeId,
+    InstanceId: attachment.instance.instanceId,
+    Device: attachment.deviceName,
+    State: 'detaching',
+  };
 }
 
 /** DeleteVolume refuses an attached volume with VolumeInUse (EC2 API reference). */
 function deleteVolume(ctx: CallContext, input: DeleteVolumeCommandInput): Record<string, never> {
   const volume = findVolume(ctx, input.VolumeId);
-  if (attachmentOf(ctx, volume.volumeId)) throw awsError('VolumeInUse', `Volume ${volume.volumeId} is currently attached`);
+  if (attachmentOf(ctx, volume.volumeId))
+    throw awsError('VolumeInUse', `Volume ${volume.volumeId} is currently attached`);
   ctx.regionState.volumes = ctx.regionState.volumes.filter((candidate) => candidate.volumeId !== volume.volumeId);
   return {};
 }
 
 /** TerminateInstances honours termination protection with OperationNotPermitted; delete-on-termination volumes go with it. */
-function terminateInstances(ctx: CallContext, input: TerminateInstancesCommandInput): Partial<TerminateInstancesCommandOutput> {
+function terminateInstances(
+  ctx: CallContext,
+  input: TerminateInstancesCommandInput,
+): Partial<TerminateInstancesCommandOutput> {
   const instances = (input.InstanceIds ?? []).map((id) => findInstance(ctx, id));
   for (const instance of instances)
     if (instance.disableApiTermination)
-      throw awsError('OperationNotPermitted', `The instance '${instance.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`);
+      throw awsError(
+        'OperationNotPermitted',
+        `The instance '${instance.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
+      );
   return {
     TerminatingInstances: instances.map((instance) => {
       const previous = stateOf(instance);

@@ -56,6 +56,18 @@ interface Head {
 
 /** The last head each log had in this process (a warm Lambda, the local runner): a hint, checked before it is used. */
 const knownHeads = new Map<string, Head>();
+const appendQueues = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier queued work of the same log has settled. */
+function serialised<T>(logId: string, work: () => Promise<T>): Promise<T> {
+  const next = (appendQueues.get(logId) ?? Promise.resolve()).catch(() => undefined).then(work);
+  appendQueues.set(logId, next);
+  const forget = (): void => {
+    if (appendQueues.get(logId) === next) appendQueues.delete(logId);
+  };
+  next.then(forget, forget);
+  return next;
+}
 
 export function createCaseStore(options: CaseStoreOptions): CustodyStore {
   const { caseId, region, config, clients, actor } = options;
@@ -112,9 +124,14 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
     return { seq, hash: entry.hash };
   };
 
-  const append = async (event: CustodyEvent): Promise<CustodyEntry> => {
+  // Appends of one process are queued per log (the local runner's Map iterations share a process; a Lambda's would not), so
+  // they never race each other; writers in other processes are still settled by the compare-and-swap below.
+  const append = (event: CustodyEvent): Promise<CustodyEntry> => serialised(logId, () => appendOnce(event));
+
+  const appendOnce = async (event: CustodyEvent): Promise<CustodyEntry> => {
     for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
-      const current = head ?? (await readHead());
+      const hint = knownHeads.get(logId);
+      const current = head && !(hint && hint.seq > head.seq) ? head : await readHead();
       const entry = buildEntry(event, current.seq + 1, current.hash, actor, options.now());
       try {
         await putEntry(entry);
@@ -126,8 +143,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
         // Another writer took this seq: every entry landed since becomes known, and the next free seq is tried. Back off
         // exponentially only while no progress is seen (the racing write has not landed yet, 409); otherwise a short jitter.
         head = await catchUp(current);
-        const stalled = head.seq === current.seq;
-        await sleep(Math.random() * (stalled ? Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)) : retryBaseMs));
+        if (head.seq === current.seq) await sleep(Math.random() * Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)));
       }
     }
     throw new CustodyLogError(`could not append ${event.action} to the custody log of case ${caseId} after ${maxAttempts} tries`, {

@@ -72,6 +72,13 @@ export const DeploymentSchema = z
     notificationEmails: z.array(z.email()).default([]),
     /** Retention of Lambda and state machine logs. */
     logRetentionDays: z.number().int().min(1).max(3653).default(400),
+    /**
+     * Who may assume the CustodyOperator role to run `custody start/status/cases/release/verify` (docs/deploy.md §8): IAM role
+     * or user ARNs, or an account root (`arn:aws:iam::123456789012:root`). IAM users, and users of a trusted account, need MFA.
+     */
+    operatorPrincipals: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/, 'not an IAM role, user or account root ARN'))
+      .default([]),
   })
   .strict();
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -90,7 +90,14 @@ export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest)
     // The hash is settled before the object is completed: an object never exists without the hash the custody log needs.
     const digest = await hasher.digest();
     const done = await upload.complete(bytes);
-    return { key: request.key, bytes, sha256: digest.toString('hex'), ...done, checksumAlgorithm: 'CRC32', checksumType: 'FULL_OBJECT' };
+    return {
+      key: request.key,
+      bytes,
+      sha256: digest.toString('hex'),
+      ...done,
+      checksumAlgorithm: 'CRC32',
+      checksumType: 'FULL_OBJECT',
+    };
   } catch (error) {
     if (upload) await upload.abort(error);
     throw mapError(error, request);
@@ -102,13 +109,21 @@ export async function writeEvidence(s3: S3Client, request: EvidenceWriteRequest)
 function partSizeFor(request: EvidenceWriteRequest): number {
   const asked = request.partSize ?? DEFAULT_PART_SIZE;
   if (!Number.isInteger(asked) || asked < MIN_PART_SIZE) {
-    throw new InvalidInputError(`partSize must be an integer of at least ${MIN_PART_SIZE} bytes (S3's minimum part size)`, { partSize: asked });
+    throw new InvalidInputError(
+      `partSize must be an integer of at least ${MIN_PART_SIZE} bytes (S3's minimum part size)`,
+      { partSize: asked },
+    );
   }
   const needed = request.sizeHint ? Math.ceil(request.sizeHint / MAX_PARTS / (1024 * 1024)) * 1024 * 1024 : 0;
   return Math.max(asked, needed);
 }
 
-async function putSingle(s3: S3Client, request: EvidenceWriteRequest, body: Buffer, digest: Buffer): Promise<EvidenceWriteResult> {
+async function putSingle(
+  s3: S3Client,
+  request: EvidenceWriteRequest,
+  body: Buffer,
+  digest: Buffer,
+): Promise<EvidenceWriteResult> {
   const checksum = digest.toString('base64');
   const response = await s3.send(
     new PutObjectCommand({
@@ -160,9 +175,17 @@ class MultipartWriter {
     private readonly pool: PartPool,
   ) {}
 
-  public static async start(s3: S3Client, request: EvidenceWriteRequest, concurrency: number, pool: PartPool): Promise<MultipartWriter> {
-    const created = await s3.send(new CreateMultipartUploadCommand({ ...common(request), ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
-    if (!created.UploadId) throw new EvidenceWriteError(`S3 returned no UploadId for ${request.key}`, { key: request.key });
+  public static async start(
+    s3: S3Client,
+    request: EvidenceWriteRequest,
+    concurrency: number,
+    pool: PartPool,
+  ): Promise<MultipartWriter> {
+    const created = await s3.send(
+      new CreateMultipartUploadCommand({ ...common(request), ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }),
+    );
+    if (!created.UploadId)
+      throw new EvidenceWriteError(`S3 returned no UploadId for ${request.key}`, { key: request.key });
     return new MultipartWriter(s3, request, created.UploadId, concurrency, pool);
   }
 
@@ -178,7 +201,10 @@ class MultipartWriter {
    */
   public add(hasher: BackgroundSha256, body: Buffer): void {
     const partNumber = this.nextPart++;
-    if (partNumber > MAX_PARTS) throw new EvidenceWriteError(`${this.request.key} needs more than ${MAX_PARTS} parts; pass a sizeHint or a larger partSize`);
+    if (partNumber > MAX_PARTS)
+      throw new EvidenceWriteError(
+        `${this.request.key} needs more than ${MAX_PARTS} parts; pass a sizeHint or a larger partSize`,
+      );
     const hashed = hasher.hash(body);
     // Awaited below once the upload is done; a hashing failure meanwhile must not count as unhandled.
     hashed.catch(() => undefined);
@@ -197,7 +223,11 @@ class MultipartWriter {
             ChecksumCRC32: crc32Base64(partCrc),
           }),
         );
-        this.parts[partNumber - 1] = { PartNumber: partNumber, ETag: response.ETag, ChecksumCRC32: response.ChecksumCRC32 ?? crc32Base64(partCrc) };
+        this.parts[partNumber - 1] = {
+          PartNumber: partNumber,
+          ETag: response.ETag,
+          ChecksumCRC32: response.ChecksumCRC32 ?? crc32Base64(partCrc),
+        };
       })
       .then(() => hashed)
       .then(() => this.pool.release(body))
@@ -212,7 +242,10 @@ class MultipartWriter {
   public async complete(bytes: number): Promise<{ versionId?: string; checksum?: string }> {
     await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
-    const crc = this.crcs.reduce((acc, [partCrc, length], index) => (index === 0 ? partCrc : crc32Combine(acc, partCrc, length)), 0);
+    const crc = this.crcs.reduce(
+      (acc, [partCrc, length], index) => (index === 0 ? partCrc : crc32Combine(acc, partCrc, length)),
+      0,
+    );
     const checksum = crc32Base64(crc);
     const response = await this.s3.send(
       new CompleteMultipartUploadCommand({
@@ -234,7 +267,13 @@ class MultipartWriter {
     this.failure ??= cause;
     await Promise.allSettled(this.inFlight);
     try {
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.request.bucket, Key: this.request.key, UploadId: this.uploadId }));
+      await this.s3.send(
+        new AbortMultipartUploadCommand({
+          Bucket: this.request.bucket,
+          Key: this.request.key,
+          UploadId: this.uploadId,
+        }),
+      );
     } catch (error) {
       if (cause instanceof Error) Object.assign(cause, { abortError: errorMessage(error) });
     }
@@ -247,10 +286,18 @@ function mapError(error: unknown, request: EvidenceWriteRequest): unknown {
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   const where = { bucket: request.bucket, key: request.key };
   if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412) {
-    return new EvidenceWriteError(`evidence object already exists: s3://${request.bucket}/${request.key}; it is never overwritten`, where, { cause: error });
+    return new EvidenceWriteError(
+      `evidence object already exists: s3://${request.bucket}/${request.key}; it is never overwritten`,
+      where,
+      { cause: error },
+    );
   }
   if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentChecksumMismatch') {
-    return new EvidenceWriteError(`S3 rejected s3://${request.bucket}/${request.key}: the bytes received do not match their checksum`, where, { cause: error });
+    return new EvidenceWriteError(
+      `S3 rejected s3://${request.bucket}/${request.key}: the bytes received do not match their checksum`,
+      where,
+      { cause: error },
+    );
   }
   return error;
 }

@@ -1,5 +1,12 @@
 // The workstation's dry-run plan: what it would launch and run, and whether each call is allowed, without changing anything.
-import { AttachVolumeCommand, CreateVolumeCommand, DeleteVolumeCommand, DetachVolumeCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  AttachVolumeCommand,
+  CreateVolumeCommand,
+  DeleteVolumeCommand,
+  DetachVolumeCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import type { Case, Target } from './case';
 import type { WorkstationConfig } from './config';
@@ -29,15 +36,42 @@ export async function planWorkstation(
   const keyArn = forensicsFor(deps.config, region).snapshotKeyArn;
   const plan: DryRunVerdict[] = [
     await ec2DryRun(`ec2:RunInstances (${config.instanceType}, subnet ${config.subnetId})`, () =>
-      ec2.send(new RunInstancesCommand({ ImageId: 'ami-0000000000000000d', InstanceType: config.instanceType as never, MinCount: 1, MaxCount: 1, SubnetId: config.subnetId, DryRun: true })),
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: 'ami-0000000000000000d',
+          InstanceType: config.instanceType as never,
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: config.subnetId,
+          DryRun: true,
+        }),
+      ),
     ),
     await ec2DryRun('ec2:CreateVolume (from forensics snapshot copies, forensics key)', () =>
-      ec2.send(new CreateVolumeCommand({ SnapshotId: DRY_SNAPSHOT, AvailabilityZone: `${region}a`, Encrypted: true, KmsKeyId: keyArn, DryRun: true })),
+      ec2.send(
+        new CreateVolumeCommand({
+          SnapshotId: DRY_SNAPSHOT,
+          AvailabilityZone: `${region}a`,
+          Encrypted: true,
+          KmsKeyId: keyArn,
+          DryRun: true,
+        }),
+      ),
     ),
-    await ec2DryRun('ec2:AttachVolume', () => ec2.send(new AttachVolumeCommand({ VolumeId: DRY_VOLUME, InstanceId: DRY_INSTANCE, Device: '/dev/sdf', DryRun: true }))),
-    await ec2DryRun('ec2:DetachVolume', () => ec2.send(new DetachVolumeCommand({ VolumeId: DRY_VOLUME, DryRun: true }))),
-    await ec2DryRun('ec2:DeleteVolume', () => ec2.send(new DeleteVolumeCommand({ VolumeId: DRY_VOLUME, DryRun: true }))),
-    await ec2DryRun('ec2:TerminateInstances', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: [DRY_INSTANCE], DryRun: true }))),
+    await ec2DryRun('ec2:AttachVolume', () =>
+      ec2.send(
+        new AttachVolumeCommand({ VolumeId: DRY_VOLUME, InstanceId: DRY_INSTANCE, Device: '/dev/sdf', DryRun: true }),
+      ),
+    ),
+    await ec2DryRun('ec2:DetachVolume', () =>
+      ec2.send(new DetachVolumeCommand({ VolumeId: DRY_VOLUME, DryRun: true })),
+    ),
+    await ec2DryRun('ec2:DeleteVolume', () =>
+      ec2.send(new DeleteVolumeCommand({ VolumeId: DRY_VOLUME, DryRun: true })),
+    ),
+    await ec2DryRun('ec2:TerminateInstances', () =>
+      ec2.send(new TerminateInstancesCommand({ InstanceIds: [DRY_INSTANCE], DryRun: true })),
+    ),
     ...(await simulate(deps, region)),
   ];
   const summary = {
@@ -51,7 +85,12 @@ export async function planWorkstation(
   };
   const gaps = plan
     .filter((verdict) => verdict.verdict === 'denied')
-    .map((verdict) => ({ target: `${input.target.accountId}/${region}/${input.target.instanceId}`, step: 'StartWorkstation', reason: `dry run: ${verdict.action} would be denied`, error: verdict.error }));
+    .map((verdict) => ({
+      target: `${input.target.accountId}/${region}/${input.target.instanceId}`,
+      step: 'StartWorkstation',
+      reason: `dry run: ${verdict.action} would be denied`,
+      error: verdict.error,
+    }));
   return { plan, summary, gaps };
 }
 
@@ -64,10 +103,18 @@ async function simulate(deps: TaskDeps, region: string): Promise<DryRunVerdict[]
       .iam()
       .send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...SIMULATED] }));
     return SIMULATED.map((action) => {
-      const decision = result.EvaluationResults?.find((evaluation) => evaluation.EvalActionName === action)?.EvalDecision;
-      return decision === 'allowed' ? { action, verdict: 'would-do' } : { action, verdict: 'denied', error: decision ?? 'not evaluated' };
+      const decision = result.EvaluationResults?.find(
+        (evaluation) => evaluation.EvalActionName === action,
+      )?.EvalDecision;
+      return decision === 'allowed'
+        ? { action, verdict: 'would-do' }
+        : { action, verdict: 'denied', error: decision ?? 'not evaluated' };
     });
   } catch (error) {
-    return SIMULATED.map((action) => ({ action, verdict: 'denied', error: `could not simulate: ${errorMessage(error)}` }));
+    return SIMULATED.map((action) => ({
+      action,
+      verdict: 'denied',
+      error: `could not simulate: ${errorMessage(error)}`,
+    }));
   }
 }

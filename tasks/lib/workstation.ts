@@ -67,7 +67,11 @@ export const WorkstationStateSchema = z
   .strict();
 export type WorkstationState = z.infer<typeof WorkstationStateSchema>;
 
-export const WorkstationInputSchema = z.object({ case: CaseSchema, target: TargetSchema, workstation: WorkstationStateSchema });
+export const WorkstationInputSchema = z.object({
+  case: CaseSchema,
+  target: TargetSchema,
+  workstation: WorkstationStateSchema,
+});
 export type WorkstationInput = z.infer<typeof WorkstationInputSchema>;
 
 export const EXAMINE_DOCUMENT = 'Custody-WorkstationExamine';

@@ -16,7 +16,14 @@ describe('custody tabletop --scenario faults', () => {
   let summary: Summary;
 
   beforeAll(async () => {
-    run = await custody('tabletop', '--scenario', 'faults', '--out', mkdtempSync(join(tmpdir(), 'custody-faults-cli-')), '--json');
+    run = await custody(
+      'tabletop',
+      '--scenario',
+      'faults',
+      '--out',
+      mkdtempSync(join(tmpdir(), 'custody-faults-cli-')),
+      '--json',
+    );
     summary = JSON.parse(run.stdout[run.stdout.length - 1]) as Summary;
   }, 60_000);
 
@@ -26,7 +33,10 @@ describe('custody tabletop --scenario faults', () => {
   });
 
   it('lists each lost or partial item as a gap with its target, step and reason', () => {
-    for (const gap of summary.gaps) expect(gap).toEqual(expect.objectContaining({ target: expect.any(String), step: expect.any(String), reason: expect.any(String) }));
+    for (const gap of summary.gaps)
+      expect(gap).toEqual(
+        expect.objectContaining({ target: expect.any(String), step: expect.any(String), reason: expect.any(String) }),
+      );
     const onWeb4 = summary.gaps.filter((gap) => gap.target.endsWith('i-0c0ffee1234567891')).map((gap) => gap.step);
     expect(onWeb4).toEqual(expect.arrayContaining(['CaptureMemory', 'CheckSnapshots']));
   });

@@ -36,7 +36,8 @@ describe('a case under every fault of the faults scenario', () => {
   let output: Output;
   let caseDir: string;
   const progress: ProgressEvent[] = [];
-  const gapsOf = (instanceId: string): Gap[] => output.targets.find((t) => t.target.instanceId === instanceId)?.gaps ?? [];
+  const gapsOf = (instanceId: string): Gap[] =>
+    output.targets.find((t) => t.target.instanceId === instanceId)?.gaps ?? [];
 
   beforeAll(async () => {
     env = createSandboxEnvironment({ scenario, root: mkdtempSync(join(tmpdir(), 'custody-faults-')) });
@@ -60,11 +61,18 @@ describe('a case under every fault of the faults scenario', () => {
 
   it('retries an EC2 throttling burst with the ASL back-off until the instance is preserved', () => {
     const describes = env.sandbox.callsOf('EC2', 'DescribeInstances').map((call) => call.error ?? 'ok');
-    expect(describes.slice(0, 4)).toEqual(['RequestLimitExceeded', 'RequestLimitExceeded', 'RequestLimitExceeded', 'ok']);
+    expect(describes.slice(0, 4)).toEqual([
+      'RequestLimitExceeded',
+      'RequestLimitExceeded',
+      'RequestLimitExceeded',
+      'ok',
+    ]);
     const retried = progress.filter((e) => e.kind === 'retried' && e.state === 'PreserveInstance');
     expect(retried).toHaveLength(3);
     expect(gapsOf(WEB3).some((gap) => gap.step === 'PreserveInstance')).toBe(false);
-    expect(readFileSync(join(caseDir, '222222222222', WEB3, 'metadata', 'describe-instance.json'), 'utf8')).toContain(WEB3);
+    expect(readFileSync(join(caseDir, '222222222222', WEB3, 'metadata', 'describe-instance.json'), 'utf8')).toContain(
+      WEB3,
+    );
   });
 
   it('retries SSM SendCommand throttling and still captures the first server memory', () => {
@@ -75,9 +83,15 @@ describe('a case under every fault of the faults scenario', () => {
   });
 
   it('writes the console output again after S3 failed the first write once', () => {
-    const puts = env.sandbox.callsOf('S3', 'PutObject').filter((call) => String(call.input.Key).endsWith('console-output.txt'));
+    const puts = env.sandbox
+      .callsOf('S3', 'PutObject')
+      .filter((call) => String(call.input.Key).endsWith('console-output.txt'));
     expect(puts.map((call) => call.error ?? 'ok').sort()).toEqual(['InternalError', 'ok', 'ok']);
-    expect(gapsOf(WEB3).concat(gapsOf(WEB4)).some((gap) => gap.step === 'console-output')).toBe(false);
+    expect(
+      gapsOf(WEB3)
+        .concat(gapsOf(WEB4))
+        .some((gap) => gap.step === 'console-output'),
+    ).toBe(false);
   });
 
   it('records a task that outlives its timeout as a gap after one retry', () => {
@@ -89,20 +103,35 @@ describe('a case under every fault of the faults scenario', () => {
   it('keeps the hashes of the parts an agent uploaded before it died and reports the memory capture as incomplete', () => {
     const output = readFileSync(join(caseDir, '222222222222', WEB4, 'memory', 'command-output.txt'), 'utf8');
     expect(output).toMatch(/part object=memory\.lime n=1 bytes=\d+ sha256=/);
-    expect(gapsOf(WEB4)).toContainEqual(expect.objectContaining({ step: 'CaptureMemory', reason: expect.stringMatching(/did not report a complete upload/) }));
+    expect(gapsOf(WEB4)).toContainEqual(
+      expect.objectContaining({
+        step: 'CaptureMemory',
+        reason: expect.stringMatching(/did not report a complete upload/),
+      }),
+    );
   });
 
   it('reports the snapshot that ended in error and the copy the volume key did not allow', () => {
     const gaps = gapsOf(WEB4);
-    expect(gaps).toContainEqual(expect.objectContaining({ step: 'CheckSnapshots', reason: expect.stringContaining('vol-0a1b2c3d4e5f60004') }));
-    expect(gaps.some((gap) => /vol-0a1b2c3d4e5f60003/.test(gap.reason) && /not accessible/.test(`${gap.reason} ${gap.error ?? ''}`))).toBe(true);
+    expect(gaps).toContainEqual(
+      expect.objectContaining({ step: 'CheckSnapshots', reason: expect.stringContaining('vol-0a1b2c3d4e5f60004') }),
+    );
+    expect(
+      gaps.some(
+        (gap) => /vol-0a1b2c3d4e5f60003/.test(gap.reason) && /not accessible/.test(`${gap.reason} ${gap.error ?? ''}`),
+      ),
+    ).toBe(true);
   });
 
   it('lists every object it wrote in the manifest, and custody verify accepts the case', async () => {
-    const manifest = JSON.parse(readFileSync(join(caseDir, 'manifest.json'), 'utf8')) as { artifacts: { key: string }[] };
+    const manifest = JSON.parse(readFileSync(join(caseDir, 'manifest.json'), 'utf8')) as {
+      artifacts: { key: string }[];
+    };
     const listed = new Set(manifest.artifacts.map((artifact) => artifact.key));
     const ledger = /^(custody\.jsonl|manifest\.(json|sig)|custody\/)/;
-    const written = files(caseDir).map((path) => relative(caseDir, path)).filter((key) => !ledger.test(key) && !key.includes('.sandbox'));
+    const written = files(caseDir)
+      .map((path) => relative(caseDir, path))
+      .filter((key) => !ledger.test(key) && !key.includes('.sandbox'));
     expect(written.filter((key) => !listed.has(key))).toEqual([]);
     const run = await custody('verify', caseDir);
     expect(run.code).toBe(0);
@@ -123,29 +152,49 @@ describe('the retry policy the faults rely on', () => {
     Retry?: Retrier[];
     ItemProcessor?: { States: Record<string, State> };
   }
-  const definition = JSON.parse(readFileSync(join(__dirname, '..', '..', 'statemachines', 'collect-evidence.asl.json'), 'utf8')) as { States: Record<string, State> };
+  const definition = JSON.parse(
+    readFileSync(join(__dirname, '..', '..', 'statemachines', 'collect-evidence.asl.json'), 'utf8'),
+  ) as { States: Record<string, State> };
   const tasks = (states: Record<string, State>): [string, State][] =>
     Object.entries(states).flatMap(([name, state]) => [
       ...(state.Type === 'Task' ? [[name, state] as [string, State]] : []),
       ...(state.ItemProcessor ? tasks(state.ItemProcessor.States) : []),
     ]);
 
-  it.each(tasks(definition.States))('%s retries throttling and 5xx with exponential back-off and full jitter', (_name, state) => {
-    const transient = state.Retry?.find((retrier) => retrier.ErrorEquals.includes('ThrottlingException'));
-    expect(transient?.ErrorEquals).toEqual(expect.arrayContaining(['RequestLimitExceeded', 'SlowDown', 'InternalError', 'RequestTimeout']));
-    expect(transient?.BackoffRate).toBeGreaterThanOrEqual(2);
-    expect(transient?.JitterStrategy).toBe('FULL');
-    expect(transient?.MaxDelaySeconds).toBeGreaterThan(0);
-    expect(state.Retry?.find((retrier) => retrier.ErrorEquals.includes('States.Timeout'))?.MaxAttempts).toBe(1);
-  });
+  it.each(tasks(definition.States))(
+    '%s retries throttling and 5xx with exponential back-off and full jitter',
+    (_name, state) => {
+      const transient = state.Retry?.find((retrier) => retrier.ErrorEquals.includes('ThrottlingException'));
+      expect(transient?.ErrorEquals).toEqual(
+        expect.arrayContaining(['RequestLimitExceeded', 'SlowDown', 'InternalError', 'RequestTimeout']),
+      );
+      expect(transient?.BackoffRate).toBeGreaterThanOrEqual(2);
+      expect(transient?.JitterStrategy).toBe('FULL');
+      expect(transient?.MaxDelaySeconds).toBeGreaterThan(0);
+      expect(state.Retry?.find((retrier) => retrier.ErrorEquals.includes('States.Timeout'))?.MaxAttempts).toBe(1);
+    },
+  );
 
   it('ships a faults scenario with every fault kind of the drill', () => {
     const scenario = loadScenario('faults');
-    const instances = scenario.accounts.flatMap((account) => Object.values(account.regions).flatMap((region) => region.instances));
-    const volumes = scenario.accounts.flatMap((account) => Object.values(account.regions).flatMap((region) => region.volumes));
-    expect(scenario.faults.map((fault) => fault.error)).toEqual(['RequestLimitExceeded', 'ThrottlingException', 'InternalError', 'RequestTimeout']);
-    expect(scenario.faults.find((fault) => fault.delayMs)?.delayMs).toBeGreaterThan((scenario.stateTimeouts?.DetachFromFleet ?? 0) * 1000);
+    const instances = scenario.accounts.flatMap((account) =>
+      Object.values(account.regions).flatMap((region) => region.instances),
+    );
+    const volumes = scenario.accounts.flatMap((account) =>
+      Object.values(account.regions).flatMap((region) => region.volumes),
+    );
+    expect(scenario.faults.map((fault) => fault.error)).toEqual([
+      'RequestLimitExceeded',
+      'ThrottlingException',
+      'InternalError',
+      'RequestTimeout',
+    ]);
+    expect(scenario.faults.find((fault) => fault.delayMs)?.delayMs).toBeGreaterThan(
+      (scenario.stateTimeouts?.DetachFromFleet ?? 0) * 1000,
+    );
     expect(instances.map((instance) => instance.ssm.behaviour)).toContain('dies-mid-capture');
-    expect(volumes.filter((volume) => volume.snapshotFails).map((volume) => volume.volumeId)).toEqual(['vol-0a1b2c3d4e5f60004']);
+    expect(volumes.filter((volume) => volume.snapshotFails).map((volume) => volume.volumeId)).toEqual([
+      'vol-0a1b2c3d4e5f60004',
+    ]);
   });
 });

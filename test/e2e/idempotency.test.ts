@@ -17,7 +17,8 @@ const INSTANCE = 'i-0c0ffee1234567890';
 /** The default scenario without its bulk generated logs, so a whole case runs in a few seconds. */
 function quickScenario(): Scenario {
   const scenario = loadScenario('compromised-web-server');
-  for (const account of scenario.accounts) for (const region of Object.values(account.regions)) delete region.generatedLogs;
+  for (const account of scenario.accounts)
+    for (const region of Object.values(account.regions)) delete region.generatedLogs;
   return scenario;
 }
 
@@ -60,24 +61,36 @@ describe('the same GuardDuty finding delivered twice at once', () => {
 
   it('snapshots each volume once and creates no second isolation group', () => {
     const snapshots = member().snapshots.filter((snapshot) => !snapshot.sourceSnapshotId);
-    expect(snapshots.map((snapshot) => snapshot.volumeId).sort()).toEqual(['vol-0a1b2c3d4e5f60001', 'vol-0a1b2c3d4e5f60002']);
+    expect(snapshots.map((snapshot) => snapshot.volumeId).sort()).toEqual([
+      'vol-0a1b2c3d4e5f60001',
+      'vol-0a1b2c3d4e5f60002',
+    ]);
     const groups = member().securityGroups.map((group) => group.groupName);
     expect(groups.length).toBe(new Set(groups).size);
-    expect(env.sandbox.callsOf('SSM', 'SendCommand').filter((call) => JSON.stringify(call.input).includes('MemoryCapture'))).toHaveLength(1);
+    expect(
+      env.sandbox.callsOf('SSM', 'SendCommand').filter((call) => JSON.stringify(call.input).includes('MemoryCapture')),
+    ).toHaveLength(1);
   });
 
   it('records the case opening once in the custody log', () => {
     const caseDir = join(env.sandbox.root, 'buckets', BUCKET, 'cases', outputs()[0].case.caseId);
-    const entries = readFileSync(join(caseDir, 'custody.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { action: string; target?: string });
+    const entries = readFileSync(join(caseDir, 'custody.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; target?: string });
     expect(entries.filter((entry) => entry.action === 'case.opened')).toHaveLength(1);
-    const acquired = entries.filter((entry) => entry.action === 'artifact.acquired').map((entry) => JSON.stringify(entry).match(/"key":"([^"]+)"/)?.[1]);
+    const acquired = entries
+      .filter((entry) => entry.action === 'artifact.acquired')
+      .map((entry) => JSON.stringify(entry).match(/"key":"([^"]+)"/)?.[1]);
     expect(acquired.length).toBe(new Set(acquired).size);
   });
 
   it('opens no second case when the finding arrives again after the first case closed', async () => {
     const again = await runCollectEvidence(env.scenario.trigger, { deps: sandboxDeps(env, 'delivery-3') });
     expect((again.output as Output).duplicate?.Error).toBe('CaseAlreadyOpenError');
-    expect(member().instances.find((instance) => instance.instanceId === INSTANCE)?.tags['custody:case-id']).toBe(outputs()[0].case.caseId);
+    expect(member().instances.find((instance) => instance.instanceId === INSTANCE)?.tags['custody:case-id']).toBe(
+      outputs()[0].case.caseId,
+    );
     expect(member().snapshots.filter((snapshot) => !snapshot.sourceSnapshotId)).toHaveLength(2);
   }, 30_000);
 });

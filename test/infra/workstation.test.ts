@@ -35,7 +35,8 @@ describe('the workstation stack', () => {
   it('gives the workstation a network with no route to the internet: no internet gateway, no NAT, no public subnet', () => {
     template.resourceCountIs('AWS::EC2::InternetGateway', 0);
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
-    for (const subnet of Object.values(template.findResources('AWS::EC2::Subnet'))) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    for (const subnet of Object.values(template.findResources('AWS::EC2::Subnet')))
+      expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
     for (const route of Object.values(template.findResources('AWS::EC2::Route'))) {
       expect(route.Properties.GatewayId).toBeUndefined();
       expect(route.Properties.NatGatewayId).toBeUndefined();
@@ -43,8 +44,11 @@ describe('the workstation stack', () => {
   });
 
   it('reaches Systems Manager, KMS and S3 through VPC endpoints', () => {
-    const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((endpoint) => JSON.stringify(endpoint.Properties.ServiceName));
-    for (const service of ['.ssm', '.ssmmessages', '.ec2messages', '.kms', '.s3']) expect(services.some((name) => name.includes(service))).toBe(true);
+    const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((endpoint) =>
+      JSON.stringify(endpoint.Properties.ServiceName),
+    );
+    for (const service of ['.ssm', '.ssmmessages', '.ec2messages', '.kms', '.s3'])
+      expect(services.some((name) => name.includes(service))).toBe(true);
   });
 
   it('builds the image with Image Builder from a recipe pinning plaso, volatility3 and sleuthkit, publishing the AMI id to the parameter', () => {
@@ -63,7 +67,9 @@ describe('the workstation stack', () => {
   it('deploys the workstation documents here and never to member accounts', () => {
     template.hasResourceProperties('AWS::SSM::Document', { Name: 'Custody-WorkstationExamine' });
     const member = Template.fromStack(stacks.member).findResources('AWS::SSM::Document');
-    expect(Object.values(member).map((document) => document.Properties.Name)).not.toContain('Custody-WorkstationExamine');
+    expect(Object.values(member).map((document) => document.Properties.Name)).not.toContain(
+      'Custody-WorkstationExamine',
+    );
   });
 
   it('leaves no unacknowledged AwsSolutions finding', () => {

@@ -19,7 +19,12 @@ const RETAIN_UNTIL = new Date(Date.now() + 30 * 86_400_000);
 
 function setup(scenario: Scenario = loadScenario()) {
   const env = createSandboxEnvironment({ scenario, root: mkdtempSync(join(tmpdir(), 'custody-writer-')) });
-  return { env, sandbox: env.sandbox, root: env.sandbox.root, s3: env.clients('custody-writer-test').forensics('eu-west-1').s3() as S3Client };
+  return {
+    env,
+    sandbox: env.sandbox,
+    root: env.sandbox.root,
+    s3: env.clients('custody-writer-test').forensics('eu-west-1').s3() as S3Client,
+  };
 }
 
 /** The reference hash: coreutils' sha256sum over the same bytes. */
@@ -31,11 +36,20 @@ function sha256sum(bytes: Buffer): string {
 /** A stream that hands the bytes over in uneven chunks, as a pipe would. */
 function unevenStream(bytes: Buffer): Readable {
   const chunks: Buffer[] = [];
-  for (let offset = 0, step = 1; offset < bytes.length; offset += step, step = (step * 7 + 13) % 900_001) chunks.push(bytes.subarray(offset, offset + step));
+  for (let offset = 0, step = 1; offset < bytes.length; offset += step, step = (step * 7 + 13) % 900_001)
+    chunks.push(bytes.subarray(offset, offset + step));
   return Readable.from(chunks);
 }
 
-const request = (key: string, body: Buffer | Readable | string) => ({ bucket: BUCKET, key, body, kmsKeyId: KMS_KEY, retainUntil: RETAIN_UNTIL, partSize: PART, concurrency: 3 });
+const request = (key: string, body: Buffer | Readable | string) => ({
+  bucket: BUCKET,
+  key,
+  body,
+  kmsKeyId: KMS_KEY,
+  retainUntil: RETAIN_UNTIL,
+  partSize: PART,
+  concurrency: 3,
+});
 
 describe('writeEvidence', () => {
   it.each([
@@ -54,7 +68,12 @@ describe('writeEvidence', () => {
     expect(written).toMatchObject({ key, bytes: size, sha256: sha256sum(input) });
     expect(readFileSync(objectPath(root, BUCKET, key)).equals(input)).toBe(true);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
-    expect(head).toMatchObject({ ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(RETAIN_UNTIL.toISOString()), ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KMS_KEY });
+    expect(head).toMatchObject({
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: new Date(RETAIN_UNTIL.toISOString()),
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: KMS_KEY,
+    });
     expect(head.VersionId).toBe(written.versionId);
     const multipart = size > PART;
     expect(sandbox.callsOf('S3', 'PutObject')).toHaveLength(multipart ? 0 : 1);
@@ -78,7 +97,11 @@ describe('writeEvidence', () => {
     expect(parts.every((input) => typeof input.ChecksumCRC32 === 'string')).toBe(true);
     const complete = sandbox.callsOf('S3', 'CompleteMultipartUpload')[0].input;
     expect(complete).toMatchObject({ ChecksumType: 'FULL_OBJECT', MpuObjectSize: 2 * PART + 10, IfNoneMatch: '*' });
-    expect(sandbox.callsOf('S3', 'CreateMultipartUpload')[0].input).toMatchObject({ ObjectLockMode: 'COMPLIANCE', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KMS_KEY });
+    expect(sandbox.callsOf('S3', 'CreateMultipartUpload')[0].input).toMatchObject({
+      ObjectLockMode: 'COMPLIANCE',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: KMS_KEY,
+    });
   });
 
   it('accepts bytes and text as well as streams', async () => {
@@ -94,33 +117,50 @@ describe('writeEvidence', () => {
   it.each([
     ['a small object', 100],
     ['a multipart object', PART + 100],
-  ])('never overwrites %s: the second write fails as "already exists" and the first stays intact', async (_label, size) => {
-    const { s3, sandbox, root } = setup();
-    const first = randomBytes(size);
-    const key = 'cases/c1/222222222222/i-0c0ffee1234567890/volatile/processes.txt';
-    await writeEvidence(s3, request(key, first));
-    const second = writeEvidence(s3, request(key, randomBytes(size)));
-    await expect(second).rejects.toMatchObject({ name: 'EvidenceWriteError', message: expect.stringContaining('already exists') });
-    expect(readFileSync(objectPath(root, BUCKET, key)).equals(first)).toBe(true);
-    expect(readObjectMeta(root, BUCKET, key)?.versions).toHaveLength(1);
-    if (size > PART) expect(sandbox.callsOf('S3', 'AbortMultipartUpload')).toHaveLength(1);
-  });
+  ])(
+    'never overwrites %s: the second write fails as "already exists" and the first stays intact',
+    async (_label, size) => {
+      const { s3, sandbox, root } = setup();
+      const first = randomBytes(size);
+      const key = 'cases/c1/222222222222/i-0c0ffee1234567890/volatile/processes.txt';
+      await writeEvidence(s3, request(key, first));
+      const second = writeEvidence(s3, request(key, randomBytes(size)));
+      await expect(second).rejects.toMatchObject({
+        name: 'EvidenceWriteError',
+        message: expect.stringContaining('already exists'),
+      });
+      expect(readFileSync(objectPath(root, BUCKET, key)).equals(first)).toBe(true);
+      expect(readObjectMeta(root, BUCKET, key)?.versions).toHaveLength(1);
+      if (size > PART) expect(sandbox.callsOf('S3', 'AbortMultipartUpload')).toHaveLength(1);
+    },
+  );
 
   it('lets exactly one of several concurrent writes of one key win', async () => {
     const { s3, root } = setup();
     const bodies = [randomBytes(1000), randomBytes(2000), randomBytes(PART + 5)];
-    const results = await Promise.allSettled(bodies.map((body) => writeEvidence(s3, request('cases/c1/race.bin', body))));
+    const results = await Promise.allSettled(
+      bodies.map((body) => writeEvidence(s3, request('cases/c1/race.bin', body))),
+    );
     const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
     expect(winners).toHaveLength(1);
     expect(readFileSync(objectPath(root, BUCKET, 'cases/c1/race.bin')).equals(bodies[winners[0]])).toBe(true);
-    for (const result of results) if (result.status === 'rejected') expect(result.reason.name).toBe('EvidenceWriteError');
+    for (const result of results)
+      if (result.status === 'rejected') expect(result.reason.name).toBe('EvidenceWriteError');
   });
 
   it('aborts the multipart upload when a part fails, leaving no object and no parts behind', async () => {
     const scenario = loadScenario();
-    scenario.faults.push({ service: 'S3', operation: 'UploadPart', error: 'InternalError', message: 'injected', times: 1 });
+    scenario.faults.push({
+      service: 'S3',
+      operation: 'UploadPart',
+      error: 'InternalError',
+      message: 'injected',
+      times: 1,
+    });
     const { s3, sandbox, root } = setup(scenario);
-    await expect(writeEvidence(s3, request('cases/c1/failed.bin', randomBytes(3 * PART)))).rejects.toMatchObject({ name: 'InternalError' });
+    await expect(writeEvidence(s3, request('cases/c1/failed.bin', randomBytes(3 * PART)))).rejects.toMatchObject({
+      name: 'InternalError',
+    });
     expect(sandbox.callsOf('S3', 'AbortMultipartUpload')).toHaveLength(1);
     expect(sandbox.callsOf('S3', 'CompleteMultipartUpload')).toHaveLength(0);
     expect(existsSync(objectPath(root, BUCKET, 'cases/c1/failed.bin'))).toBe(false);
@@ -133,13 +173,21 @@ describe('writeEvidence', () => {
     await writeEvidence(s3, request('cases/c1/b', randomBytes(PART + 1)));
     await expect(writeEvidence(s3, request('cases/c1/a', 'again'))).rejects.toThrow();
     await expect(writeEvidence(s3, request('cases/c1/b', randomBytes(PART + 1)))).rejects.toThrow();
-    const forbidden = ['DeleteObject', 'DeleteObjects', 'PutObjectRetention', 'PutObjectLegalHold', 'PutObjectLockConfiguration'];
+    const forbidden = [
+      'DeleteObject',
+      'DeleteObjects',
+      'PutObjectRetention',
+      'PutObjectLegalHold',
+      'PutObjectLockConfiguration',
+    ];
     expect(sandbox.calls.filter((call) => call.service === 'S3' && forbidden.includes(call.operation))).toEqual([]);
   });
 
-  it('refuses a part size below S3\'s 5 MiB minimum before touching the bucket', async () => {
+  it("refuses a part size below S3's 5 MiB minimum before touching the bucket", async () => {
     const { s3, sandbox } = setup();
-    await expect(writeEvidence(s3, { ...request('k', 'x'), partSize: PART - 1 })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(writeEvidence(s3, { ...request('k', 'x'), partSize: PART - 1 })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+    });
     expect(sandbox.calls.filter((call) => call.service === 'S3')).toEqual([]);
   });
 
@@ -149,7 +197,8 @@ describe('writeEvidence', () => {
     const input = randomBytes(13 * 1024 * 1024);
     const written = await writeEvidence(s3, { ...request('cases/c1/hinted.lime', input), sizeHint: hint });
     expect(written.sha256).toBe(sha256sum(input));
-    expect(sandbox.callsOf('S3', 'UploadPart').map((call) => call.input.ContentLength)).toEqual(expect.arrayContaining([6 * 1024 * 1024, 6 * 1024 * 1024, 1024 * 1024]));
+    expect(sandbox.callsOf('S3', 'UploadPart').map((call) => call.input.ContentLength)).toEqual(
+      expect.arrayContaining([6 * 1024 * 1024, 6 * 1024 * 1024, 1024 * 1024]),
+    );
   });
 });
-

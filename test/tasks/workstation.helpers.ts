@@ -41,11 +41,19 @@ export async function collected(scenario: Scenario, kase: Case): Promise<TestCon
   const instance = factsFor(ctx.env.sandbox, target);
   let snaps = await snapshotVolumes({ case: kase, target, instance, timeoutMinutes: 60 }, ctx.deps);
   for (let i = 0; !snaps.done && i < 5; i += 1)
-    snaps = { ...snaps, ...(await checkSnapshots({ case: kase, target, snapshots: snaps.snapshots, deadline: snaps.deadline }, ctx.deps)) };
+    snaps = {
+      ...snaps,
+      ...(await checkSnapshots({ case: kase, target, snapshots: snaps.snapshots, deadline: snaps.deadline }, ctx.deps)),
+    };
   let copies = await copySnapshots({ case: kase, target, snapshots: snaps.snapshots, timeoutMinutes: 60 }, ctx.deps);
   for (let i = 0; !copies.done && i < 5; i += 1)
-    copies = await checkSnapshotCopies({ case: kase, target, copies: copies.copies, deadline: copies.deadline }, ctx.deps);
-  const tools = { linux: { key: SANDBOX_TOOLS.linux.key, sha256: toolSha256('linux'), name: 'avml', version: '0.14.0' } };
+    copies = await checkSnapshotCopies(
+      { case: kase, target, copies: copies.copies, deadline: copies.deadline },
+      ctx.deps,
+    );
+  const tools = {
+    linux: { key: SANDBOX_TOOLS.linux.key, sha256: toolSha256('linux'), name: 'avml', version: '0.14.0' },
+  };
   const sent = await captureMemory({ case: kase, target, instance, tools }, ctx.deps);
   if (sent.command) await checkCommand({ case: kase, target, command: sent.command }, ctx.deps);
   return ctx;
@@ -72,13 +80,15 @@ export async function examine(ctx: TestContext, kase: Case): Promise<ExamineRun>
       states.push(state);
     }
     if (state.ready) state = await runExamination({ case: kase, target, workstation: state }, ctx.deps);
-    for (let i = 0; !state.done && i < 5; i += 1) state = await checkExamination({ case: kase, target, workstation: state }, ctx.deps);
+    for (let i = 0; !state.done && i < 5; i += 1)
+      state = await checkExamination({ case: kase, target, workstation: state }, ctx.deps);
     states.push(state);
   } catch (error) {
     failure = error;
   }
   // The ASL's Catch on every examine state leads here too.
   let cleanup = await cleanupWorkstation({ case: kase, target, workstation: state }, ctx.deps);
-  for (let i = 0; !cleanup.cleaned && i < 5; i += 1) cleanup = await cleanupWorkstation({ case: kase, target, workstation: state }, ctx.deps);
+  for (let i = 0; !cleanup.cleaned && i < 5; i += 1)
+    cleanup = await cleanupWorkstation({ case: kase, target, workstation: state }, ctx.deps);
   return { states, final: state, cleanup, failure };
 }

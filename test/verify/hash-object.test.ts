@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { hashObject, sha256InWorker, SMALL_OBJECT, WORKER_OBJECT } from '../../tasks/lib/verify/hash-object';
 import type { EvidenceSource } from '../../tasks/lib/verify/types';
@@ -13,7 +16,8 @@ function sha256sum(bytes: Buffer): string {
 /** Uneven chunks, as a file or network stream hands them over. */
 function stream(bytes: Buffer): Readable {
   const chunks: Buffer[] = [];
-  for (let offset = 0, step = 1; offset < bytes.length; offset += step, step = (step * 7 + 13) % 1_500_001) chunks.push(bytes.subarray(offset, offset + step));
+  for (let offset = 0, step = 1; offset < bytes.length; offset += step, step = (step * 7 + 13) % 1_500_001)
+    chunks.push(bytes.subarray(offset, offset + step));
   return Readable.from(chunks);
 }
 
@@ -49,6 +53,18 @@ describe('hashing evidence objects for custody verify', () => {
     expect([small.reads, large.reads]).toEqual([['read'], ['open']]);
   });
 
+  it('has a worker read a large local file itself, with nothing streamed through the main thread', async () => {
+    const bytes = randomBytes(WORKER_OBJECT + 1);
+    const path = join(mkdtempSync(join(tmpdir(), 'custody-hash-')), 'memory.lime');
+    writeFileSync(path, bytes);
+    const source = { ...sourceOf(Buffer.alloc(0)), localPath: () => path };
+    await expect(hashObject(source, 'k', bytes.length)).resolves.toEqual({
+      sha256: sha256sum(bytes),
+      bytes: bytes.length,
+    });
+    expect(source.reads).toEqual([]);
+  });
+
   it('notices one flipped byte in the middle of a large object', async () => {
     const bytes = randomBytes(WORKER_OBJECT + 3);
     const expected = sha256sum(bytes);
@@ -60,7 +76,12 @@ describe('hashing evidence objects for custody verify', () => {
   });
 
   it('reports an object that is absent as undefined, not as an empty hash', async () => {
-    const absent: EvidenceSource = { location: 'memory', list: async () => [], read: async () => undefined, open: async () => undefined };
+    const absent: EvidenceSource = {
+      location: 'memory',
+      list: async () => [],
+      read: async () => undefined,
+      open: async () => undefined,
+    };
     await expect(hashObject(absent, 'k', undefined)).resolves.toBeUndefined();
     await expect(hashObject(absent, 'k', 10)).resolves.toBeUndefined();
   });

@@ -7,6 +7,7 @@ import type { Correlation } from './correlate';
 import { Correlator } from './correlate';
 import { TimelineSorter } from './external-sort';
 import { readLineBatches } from './jsonl';
+import { eventLine } from './serialize';
 import type { CustodyEntryLike, TimelineSource } from './timeline';
 import { custodyEvent, normaliseLine } from './timeline';
 
@@ -33,8 +34,8 @@ export const FINDINGS_KEY = 'report/findings.json';
 export interface AnalysisOptions {
   /** Timeline events held in memory before a sorted run is spilled to disk. */
   readonly runSize?: number;
-  /** Characters of serialized events held in memory before a run is spilled, however many events that is. */
-  readonly runChars?: number;
+  /** Bytes of serialized events held in memory before a run is spilled, however many events that is. */
+  readonly runBytes?: number;
   readonly tmpDir?: string;
   readonly maxEvidence?: number;
 }
@@ -86,7 +87,7 @@ export async function analyzeRegion(
   const counts = { read: 0, unparsed: 0 };
   const sorter = new TimelineSorter({
     runSize: options.runSize ?? 100_000,
-    runChars: options.runChars,
+    runBytes: options.runBytes,
     tmpDir: options.tmpDir,
   });
 
@@ -101,7 +102,7 @@ export async function analyzeRegion(
         if (parsed.length === 0) counts.unparsed += 1;
         for (const event of parsed) {
           correlator.observe(event);
-          const spilled = sorter.add(event.timestamp, JSON.stringify(event));
+          const spilled = sorter.add(event.timestamp, eventLine(event));
           if (spilled) await spilled;
         }
       }

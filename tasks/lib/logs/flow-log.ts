@@ -50,9 +50,21 @@ export function protocolName(protocol: number | undefined): string {
 const num = (value: string): number | undefined => (value === '-' ? undefined : Number(value));
 const str = (value: string): string | undefined => (value === '-' ? undefined : value);
 
+// Any whitespace but the plain space: when there is none, a split on single spaces that leaves no empty field is the same as
+// a split on runs of whitespace, without the regular expression (flow records are delivered single-space separated).
+const OTHER_WHITESPACE = /[^\S ]/;
+
+/** The whitespace-separated fields of a record. */
+function splitFields(message: string): string[] {
+  const fields = message.split(' ');
+  if (fields.length === DEFAULT_FLOW_FIELDS.length && !fields.includes('') && !OTHER_WHITESPACE.test(message))
+    return fields;
+  return message.trim().split(/\s+/);
+}
+
 /** A record, or undefined for a line that is not a default-format version-2 record (custom formats are not guessed at). */
 export function parseFlowRecord(message: string): FlowRecord | undefined {
-  const fields = message.trim().split(/\s+/);
+  const fields = splitFields(message);
   if (fields.length !== DEFAULT_FLOW_FIELDS.length || fields[0] !== '2') return undefined;
   const [
     ,

@@ -82,17 +82,15 @@ async function* filterLines(
     let token: string | undefined;
     do {
       const page = await paced(() =>
-        clients
-          .logs()
-          .send(
-            new FilterLogEventsCommand({
-              logGroupName: group,
-              filterPattern,
-              startTime: window.start.getTime(),
-              endTime: window.end.getTime(),
-              nextToken: token,
-            }),
-          ),
+        clients.logs().send(
+          new FilterLogEventsCommand({
+            logGroupName: group,
+            filterPattern,
+            startTime: window.start.getTime(),
+            endTime: window.end.getTime(),
+            nextToken: token,
+          }),
+        ),
       );
       for (const event of page.events ?? []) {
         const { logStreamName, timestamp, ingestionTime, eventId, message } = event;

@@ -117,15 +117,16 @@ function flowEvent(flow: FlowRecord, evidence: string, line: number): TimelineEv
   };
 }
 
-/** ISO-8601 of a whole second, memoised: flow records come in runs of the same few seconds. */
-const isoCache = new Map<number, string>();
+/** ISO-8601 of a flow time, memoised in a small direct-mapped cache: flow records come in runs of nearby seconds. */
+const ISO_SLOTS = 256;
+const isoKeys = new Float64Array(ISO_SLOTS).fill(Number.NaN);
+const isoValues: string[] = new Array<string>(ISO_SLOTS).fill('');
 function isoSeconds(seconds: number): string {
-  let iso = isoCache.get(seconds);
-  if (iso === undefined) {
-    if (isoCache.size >= 4096) isoCache.clear();
-    iso = new Date(seconds * 1000).toISOString();
-    isoCache.set(seconds, iso);
-  }
+  const slot = (seconds | 0) & (ISO_SLOTS - 1);
+  if (isoKeys[slot] === seconds) return isoValues[slot];
+  const iso = new Date(seconds * 1000).toISOString();
+  isoKeys[slot] = seconds;
+  isoValues[slot] = iso;
   return iso;
 }
 
@@ -217,14 +218,20 @@ export function normaliseLine(
   if (event !== null) return event ? [event] : [];
   const record = safeJson(line) as Record<string, unknown> | undefined;
   if (!record) return [];
-  const drafts = source === 'config' ? [configDraft(record)] : source === 'plaso' ? plasoDrafts(record) : findingDrafts(record);
+  const drafts =
+    source === 'config' ? [configDraft(record)] : source === 'plaso' ? plasoDrafts(record) : findingDrafts(record);
   return drafts
     .map((draft) => finish(draft, source, evidence, lineNo))
     .filter((event): event is TimelineEvent => event !== undefined);
 }
 
 /** The one event of a flow, DNS or CloudTrail line (undefined when it does not parse); null for the other sources. */
-function singleEvent(source: TimelineSource, evidence: string, lineNo: number, line: string): TimelineEvent | undefined | null {
+function singleEvent(
+  source: TimelineSource,
+  evidence: string,
+  lineNo: number,
+  line: string,
+): TimelineEvent | undefined | null {
   if (source === 'vpc-flow' || source === 'dns') {
     const wrapper = safeJson(line) as { message?: unknown } | undefined;
     if (typeof wrapper?.message !== 'string') return undefined;
@@ -244,7 +251,16 @@ function singleEvent(source: TimelineSource, evidence: string, lineNo: number, l
 function plasoDrafts(record: Record<string, unknown>): Draft[] {
   const { message, datetime, timestamp_desc: desc, filename, data_type: dataType, volume_id: volumeId } = record;
   if (typeof message !== 'string' || typeof datetime !== 'string') return [];
-  return [{ at: Date.parse(datetime), message, timestamp_desc: typeof desc === 'string' ? desc : 'Unknown', filename, data_type: dataType, volume_id: volumeId }];
+  return [
+    {
+      at: Date.parse(datetime),
+      message,
+      timestamp_desc: typeof desc === 'string' ? desc : 'Unknown',
+      filename,
+      data_type: dataType,
+      volume_id: volumeId,
+    },
+  ];
 }
 
 function safeJson(line: string): unknown {

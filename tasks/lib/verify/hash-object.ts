@@ -1,8 +1,9 @@
-// Hashing one stored object for `custody verify`: small ones read whole, large ones streamed to SHA-256 on a worker thread.
+// Hashing one stored object for `custody verify`: small ones read whole, large ones hashed on a worker thread (a local file
+// read by the worker itself, an S3 body streamed to it).
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { chunksOf, PartBuffer, PartPool } from '../part-buffer';
-import { BackgroundSha256 } from '../sha256-worker';
+import { BackgroundSha256, sha256OfFile } from '../sha256-worker';
 import type { EvidenceSource } from './types';
 
 /** Objects up to this size are read in one go: a stream per small file costs more than its hash. */
@@ -17,11 +18,17 @@ export interface Hashed {
 }
 
 /** The SHA-256 and length of an object, or undefined when it is absent. `listedSize` is its size in the listing. */
-export async function hashObject(source: EvidenceSource, key: string, listedSize: number | undefined): Promise<Hashed | undefined> {
+export async function hashObject(
+  source: EvidenceSource,
+  key: string,
+  listedSize: number | undefined,
+): Promise<Hashed | undefined> {
   if (listedSize !== undefined && listedSize <= SMALL_OBJECT) {
     const bytes = await source.read(key);
     return bytes ? { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length } : undefined;
   }
+  const path = listedSize !== undefined && listedSize >= WORKER_OBJECT ? source.localPath?.(key) : undefined;
+  if (path) return sha256OfFile(path);
   const stream = await source.open(key);
   if (!stream) return undefined;
   return listedSize !== undefined && listedSize >= WORKER_OBJECT ? sha256InWorker(stream) : sha256OnThread(stream);

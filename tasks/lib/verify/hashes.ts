@@ -28,7 +28,10 @@ export async function checkHashes(context: VerifyContext): Promise<CheckResult> 
   // Large objects hash on worker threads (a few at a time, to bound memory) while the many small ones are read beside them.
   const large = expected.filter((artifact) => (sizes.get(artifact.key) ?? 0) >= WORKER_OBJECT);
   const small = expected.filter((artifact) => (sizes.get(artifact.key) ?? 0) < WORKER_OBJECT);
-  const [largeOutcomes, smallOutcomes] = await Promise.all([mapLimit(large, LARGE_AT_ONCE, verify), mapLimit(small, context.concurrency, verify)]);
+  const [largeOutcomes, smallOutcomes] = await Promise.all([
+    mapLimit(large, LARGE_AT_ONCE, verify),
+    mapLimit(small, context.concurrency, verify),
+  ]);
   const byKey = new Map([...largeOutcomes, ...smallOutcomes].map((outcome) => [outcome.key, outcome]));
   const outcomes = expected.map((artifact) => byKey.get(artifact.key)!);
   context.artifacts.push(...outcomes);
@@ -46,7 +49,9 @@ export async function checkHashes(context: VerifyContext): Promise<CheckResult> 
 function alteredMessage(outcome: ArtifactResult): string {
   const expected = outcome.expected!;
   const actual = outcome.actual!;
-  if (actual.bytes < expected.bytes) return `${outcome.key} is altered: truncated to ${actual.bytes} of ${expected.bytes} bytes`;
-  if (actual.bytes > expected.bytes) return `${outcome.key} is altered: ${actual.bytes} bytes where ${expected.bytes} were recorded`;
+  if (actual.bytes < expected.bytes)
+    return `${outcome.key} is altered: truncated to ${actual.bytes} of ${expected.bytes} bytes`;
+  if (actual.bytes > expected.bytes)
+    return `${outcome.key} is altered: ${actual.bytes} bytes where ${expected.bytes} were recorded`;
   return `${outcome.key} is altered: SHA-256 ${actual.sha256} where ${expected.sha256} was recorded`;
 }

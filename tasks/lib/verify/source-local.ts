@@ -12,11 +12,15 @@ export function localSource(folder: string): EvidenceSource {
     location: root,
     caseId: basename(root),
     async list() {
-      return walk(root).map((path): SourceObject => ({ key: relative(root, path).split(sep).join('/'), size: statSync(path).size }));
+      return walk(root).map((path): SourceObject => ({
+        key: relative(root, path).split(sep).join('/'),
+        size: statSync(path).size,
+      }));
     },
     async read(key) {
       return present(key) ? readFileSync(file(key)) : undefined;
     },
+    localPath: (key) => (present(key) ? file(key) : undefined),
     async open(key) {
       // 1 MiB reads rather than the default 64 KiB: a multi-GiB memory image is read in a sixteenth of the calls.
       return present(key) ? createReadStream(file(key), { highWaterMark: 1024 * 1024 }) : undefined;
@@ -47,7 +51,8 @@ function sandboxRetention(caseDir: string): { retention?: (key: string) => Promi
   const bucketsDir = dirname(bucketPath);
   const sandboxRoot = dirname(bucketsDir);
   const bucket = basename(bucketPath);
-  if (basename(casesDir) !== 'cases' || basename(bucketsDir) !== 'buckets' || !existsSync(metaDir(sandboxRoot, bucket))) return {};
+  if (basename(casesDir) !== 'cases' || basename(bucketsDir) !== 'buckets' || !existsSync(metaDir(sandboxRoot, bucket)))
+    return {};
   const prefix = `cases/${basename(caseDir)}/`;
   return {
     retention: async (key) => {

@@ -68,6 +68,8 @@ export interface EvidenceSource {
   read(key: string): Promise<Buffer | undefined>;
   /** A stream over an object's bytes, or undefined when absent. */
   open(key: string): Promise<Readable | undefined>;
+  /** The object's file, when the source is a local folder (a worker can then read and hash it without the main thread). */
+  readonly localPath?: (key: string) => string | undefined;
   /** Retention of an object; absent when this source cannot tell (a plain folder). */
   readonly retention?: (key: string) => Promise<ObjectRetention | undefined>;
 }
