@@ -8,6 +8,7 @@ import type { CustodyConfig } from '../tasks/lib/config';
 import { loadConfigFile } from '../tasks/lib/config';
 import { InvalidInputError } from '../tasks/lib/errors';
 import type { CliIo } from './io';
+import { promptMfaCode } from './mfa';
 
 /** Options every command that talks to the deployed orchestrator shares. */
 export interface AwsOptions {
@@ -81,7 +82,7 @@ export function resolveAwsContext(
       'refusing to act on ambient credentials: name the account with --profile PROFILE, or pass --yes-use-default-credentials to use the default credential chain on purpose',
     );
   }
-  const baseCredentials = options.profile ? fromIni({ profile: options.profile }) : undefined;
+  const baseCredentials = options.profile ? fromIni({ profile: options.profile, mfaCodeProvider: promptMfaCode }) : undefined;
   const clients = createClientFactory({
     config,
     sessionName: 'custody-cli',

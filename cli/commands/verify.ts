@@ -7,6 +7,7 @@ import { InvalidInputError } from '../../tasks/lib/errors';
 import { formatVerifyReport, verifyCase } from '../../tasks/lib/verify';
 import type { CliIo, ExitCode } from '../io';
 import { EXIT } from '../io';
+import { promptMfaCode } from '../mfa';
 
 export interface VerifyCommandOptions {
   readonly json?: boolean;
@@ -19,7 +20,7 @@ export interface VerifyCommandOptions {
 export async function verifyCommand(location: string, options: VerifyCommandOptions, io: CliIo): Promise<ExitCode> {
   const publicKeyPem = options.publicKey ? readKey(options.publicKey) : undefined;
   const remote = location.startsWith('s3://');
-  const clientConfig = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { credentials: fromIni({ profile: options.profile }) } : {}) };
+  const clientConfig = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { credentials: fromIni({ profile: options.profile, mfaCodeProvider: promptMfaCode }) } : {}) };
   const report = await verifyCase(location, {
     publicKeyPem,
     ...(remote ? { s3: new S3Client(clientConfig), kms: publicKeyPem ? undefined : new KMSClient(clientConfig) } : {}),

@@ -200,7 +200,7 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
   },
   'tasks/lib/report/sizes.ts': { member: ['EC2:DescribeInstanceTypesCommand', 'EC2:DescribeInstancesCommand', 'EC2:DescribeVolumesCommand'] },
   'tasks/lib/manifest.ts': { forensics: ['KMS:GetPublicKeyCommand', 'KMS:SignCommand'] },
-  'tasks/lib/verify/source-s3.ts': { forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'], implied: { forensics: ['kms:Decrypt'] } },
+  'tasks/lib/verify/source-s3.ts': { forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'], implied: { forensics: ['kms:Decrypt', 's3:GetObjectRetention'] } },
 };
 
 /** The npm package of each SDK client → the client name used in `SdkCall` and by sandbox/iam-actions.ts. */
