@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import type { Case, Gap, Target } from '../case';
 import { targetLabel } from '../case';
-import type { CaseStore } from '../task';
+import type { ArtifactRecord, CaseStore } from '../task';
 import type { Correlation } from './correlate';
 import { Correlator } from './correlate';
 import { TimelineSorter } from './external-sort';
@@ -109,6 +109,7 @@ export async function analyzeRegion(
     }
   }
 
+  let timeline: ArtifactRecord;
   try {
     for (const target of targets) {
       for (const [source, file] of LOG_FILES) {
@@ -131,18 +132,17 @@ export async function analyzeRegion(
       const event = custodyEvent(entry, key);
       if (event) await sorter.add(event.timestamp, JSON.stringify(event));
     }
-  } catch (error) {
+    timeline = await store.putArtifact({
+      key: TIMELINE_KEY,
+      body: Readable.from(sorter.drain(), { objectMode: false }),
+      contentType: 'application/x-ndjson',
+      source: 'custody:analyze-case',
+      target: 'case',
+    });
+  } finally {
+    // Spilled runs are removed however the analysis ended (draining removes them too; this is for a failure before that).
     await sorter.dispose();
-    throw error;
   }
-
-  const timeline = await store.putArtifact({
-    key: TIMELINE_KEY,
-    body: Readable.from(sorter.drain(), { objectMode: false }),
-    contentType: 'application/x-ndjson',
-    source: 'custody:analyze-case',
-    target: 'case',
-  });
   const correlations: Correlation[] = correlator.results();
   const report = { caseId: caseData.caseId, region, generatedFrom: TIMELINE_KEY, correlations };
   const findings = await store.putArtifact({

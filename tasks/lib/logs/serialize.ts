@@ -4,6 +4,7 @@ import type { TimelineEvent } from './timeline';
 
 // JSON.stringify escapes `"`, `\`, control characters and lone surrogates (ECMAScript QuoteJSONString); a string without any
 // of them (or any surrogate at all, to keep the test simple) is quoted as it is.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they must be escaped.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function quote(value: string): string {
