@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CaseSchema, GapSchema, TargetSchema } from './lib/case';
 import type { Gap, Target } from './lib/case';
+import { targetLabel } from './lib/case';
 import { defineTask, lambdaHandler } from './lib/handler';
 import type { TaskDeps } from './lib/task';
 
@@ -49,7 +50,7 @@ export async function summariseTarget(input: SummariseTargetInput, deps: TaskDep
   }
   for (const [step, failure] of Object.entries(input.failures)) {
     const reason = causeText(failure.Cause);
-    add({ target: input.target.instanceId, step, reason, error: failure.Error });
+    add({ target: targetLabel(input.target), step, reason, error: failure.Error });
     steps[step] = 'failed';
     await store.record({ action: 'step.failed', target: input.target.instanceId, details: { step, error: failure.Error, reason } });
   }

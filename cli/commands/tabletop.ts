@@ -62,6 +62,8 @@ export async function tabletop(options: TabletopOptions, io: CliIo): Promise<Exi
   const result = await runCollectEvidence(input, {
     deps: sandboxDeps(env, `tabletop-${timestamp()}`),
     onProgress: (event: ProgressEvent) => render(event),
+    // A scenario can shorten a state's TimeoutSeconds to rehearse a Lambda-style timeout (the faults scenario does).
+    timeoutOverrides: scenario.stateTimeouts,
   });
   env.sandbox.saveState();
   const summary = summarise(result, scenario, mode, out);
