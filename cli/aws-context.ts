@@ -82,7 +82,9 @@ export function resolveAwsContext(
       'refusing to act on ambient credentials: name the account with --profile PROFILE, or pass --yes-use-default-credentials to use the default credential chain on purpose',
     );
   }
-  const baseCredentials = options.profile ? fromIni({ profile: options.profile, mfaCodeProvider: promptMfaCode }) : undefined;
+  const baseCredentials = options.profile
+    ? fromIni({ profile: options.profile, mfaCodeProvider: promptMfaCode })
+    : undefined;
   const clients = createClientFactory({
     config,
     sessionName: 'custody-cli',

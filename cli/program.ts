@@ -5,7 +5,12 @@ import type { CliIo, ExitCode } from './io';
 import { EXIT } from './io';
 
 /** Errors that mean the user's input was wrong (exit 2); any other failure is a case failure (exit 1). */
-const BAD_INPUT = new Set(['InvalidInputError', 'UnsupportedEventError', 'RegionNotConfiguredError', 'TargetNotFoundError']);
+const BAD_INPUT = new Set([
+  'InvalidInputError',
+  'UnsupportedEventError',
+  'RegionNotConfiguredError',
+  'TargetNotFoundError',
+]);
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
@@ -44,11 +49,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .option('--json', 'print the verification report as JSON')
     .option('--region <region>', 'AWS region of the bucket (for s3:// locations)')
     .option('--profile <profile>', 'AWS profile to read the bucket with (for s3:// locations)')
-    .option('--public-key <file>', 'PEM public key you trust: pins the signing key (otherwise KMS is asked for s3:// cases)')
-    .action(async (location: string, options: { json?: boolean; region?: string; profile?: string; publicKey?: string }) => {
-      const { verifyCommand } = await import('./commands/verify');
-      code = await verifyCommand(location, options, io);
-    });
+    .option(
+      '--public-key <file>',
+      'PEM public key you trust: pins the signing key (otherwise KMS is asked for s3:// cases)',
+    )
+    .action(
+      async (location: string, options: { json?: boolean; region?: string; profile?: string; publicKey?: string }) => {
+        const { verifyCommand } = await import('./commands/verify');
+        code = await verifyCommand(location, options, io);
+      },
+    );
 
   program
     .command('report')
@@ -62,7 +72,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 
   program
     .command('start')
-    .description('start a case in the deployed state machine (real AWS: needs --profile or --yes-use-default-credentials)')
+    .description(
+      'start a case in the deployed state machine (real AWS: needs --profile or --yes-use-default-credentials)',
+    )
     .option('--instance <id>', 'instance to collect from')
     .option('--account <id>', "the instance's account")
     .option('--region <region>', "the instance's region (default: the orchestrator's)")
@@ -111,7 +123,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 
   program
     .command('release')
-    .description("undo the isolation of a case's instances from its custody log (real AWS: needs --profile or --yes-use-default-credentials)")
+    .description(
+      "undo the isolation of a case's instances from its custody log (real AWS: needs --profile or --yes-use-default-credentials)",
+    )
     .argument('<case>', 'case id, s3://<bucket>/cases/<caseId>/, or a local case folder (with --plan only)')
     .option('--instance <id>', 'release only this instance of the case')
     .option('--region <region>', "only this region's evidence bucket (default: every configured region)")
@@ -135,7 +149,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 
 function failure(error: unknown, io: CliIo): ExitCode {
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0)
+      return EXIT.ok;
     return EXIT.badInput;
   }
   if (error instanceof CustodyError && BAD_INPUT.has(error.name)) {

@@ -30,7 +30,11 @@ export function buildApp(config: CustodyConfig, options: BuildOptions = {}): Cus
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const storage: Record<string, StorageStack> = {};
   for (const region of Object.keys(config.regions).sort()) {
-    storage[region] = new StorageStack(app, `CustodyStorage-${region}`, { config, region, description: `Custody evidence storage for ${region}` });
+    storage[region] = new StorageStack(app, `CustodyStorage-${region}`, {
+      config,
+      region,
+      description: `Custody evidence storage for ${region}`,
+    });
   }
   const orchestrator = new OrchestratorStack(app, 'CustodyOrchestrator', {
     config,

@@ -18,7 +18,9 @@ export const STATE_MACHINE_NAME = 'custody-collect-evidence';
 /** The deployment section the CDK app cannot work without. */
 export function requireDeployment(config: CustodyConfig): Deployment {
   if (!config.deployment) {
-    throw new InvalidInputError('the configuration has no "deployment" section (orchestrator account, regions, member role region)');
+    throw new InvalidInputError(
+      'the configuration has no "deployment" section (orchestrator account, regions, member role region)',
+    );
   }
   return config.deployment;
 }

@@ -36,7 +36,9 @@ function add(p1: Point | undefined, p2: Point | undefined): Point | undefined {
   if (!p2) return p1;
   if (p1.x === p2.x && mod(p1.y + p2.y, P) === 0n) return undefined;
   const slope =
-    p1.x === p2.x && p1.y === p2.y ? mod((3n * p1.x * p1.x + A) * inverse(2n * p1.y, P), P) : mod((p2.y - p1.y) * inverse(p2.x - p1.x, P), P);
+    p1.x === p2.x && p1.y === p2.y
+      ? mod((3n * p1.x * p1.x + A) * inverse(2n * p1.y, P), P)
+      : mod((p2.y - p1.y) * inverse(p2.x - p1.x, P), P);
   const x = mod(slope * slope - p1.x - p2.x, P);
   return { x, y: mod(slope * (p1.x - x) - p1.y, P) };
 }

@@ -16,7 +16,10 @@ export class SandboxServiceError extends Error {
     this.name = name;
     this.Code = name;
     this.$fault = options.fault ?? 'client';
-    this.$metadata = { httpStatusCode: options.httpStatusCode ?? (this.$fault === 'server' ? 500 : 400), requestId: 'sandbox' };
+    this.$metadata = {
+      httpStatusCode: options.httpStatusCode ?? (this.$fault === 'server' ? 500 : 400),
+      requestId: 'sandbox',
+    };
   }
 }
 

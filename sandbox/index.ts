@@ -32,7 +32,12 @@ export function createSandboxEnvironment(options: SandboxEnvironmentOptions): Sa
     scenario: sandbox.scenario,
     config,
     clients: (sessionName = 'custody-tabletop') =>
-      createClientFactory({ config, sessionName, interceptor: sandbox, orchestratorAccountId: scenario.orchestratorAccountId }),
+      createClientFactory({
+        config,
+        sessionName,
+        interceptor: sandbox,
+        orchestratorAccountId: scenario.orchestratorAccountId,
+      }),
   };
 }
 

@@ -19,7 +19,12 @@ const ALIAS_ARN = /^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):(alias\/.+)$/;
  * Finds a key the way KMS resolves a KeyId parameter (Key identifiers (KeyId)): key id, key ARN, alias name or alias ARN.
  * A bare key id or alias name means the caller's own account in the given region; ARNs name their account and region.
  */
-export function resolveKey(sandbox: Sandbox, callerAccountId: string, region: string, keyRef: string): ResolvedKey | undefined {
+export function resolveKey(
+  sandbox: Sandbox,
+  callerAccountId: string,
+  region: string,
+  keyRef: string,
+): ResolvedKey | undefined {
   const keyArn = KEY_ARN.exec(keyRef);
   const aliasArn = ALIAS_ARN.exec(keyRef);
   const [accountId, keyRegion, match] = keyArn

@@ -18,17 +18,23 @@ export function accessBucket(ctx: CallContext, name: unknown): { store: S3Store;
   const store = s3Store(ctx.sandbox);
   const ref = typeof name === 'string' ? store.findBucket(name) : undefined;
   if (!ref) throw awsError('NoSuchBucket', 'The specified bucket does not exist', { httpStatusCode: 404 });
-  if (ref.owner.accountId !== ctx.caller.accountId) throw awsError('AccessDenied', 'Access Denied', { httpStatusCode: 403 });
+  if (ref.owner.accountId !== ctx.caller.accountId)
+    throw awsError('AccessDenied', 'Access Denied', { httpStatusCode: 403 });
   if (ref.bucket.region !== ctx.region) {
-    throw awsError('PermanentRedirect', `The bucket you are attempting to access must be addressed using the specified endpoint (region ${ref.bucket.region}).`, {
-      httpStatusCode: 301,
-    });
+    throw awsError(
+      'PermanentRedirect',
+      `The bucket you are attempting to access must be addressed using the specified endpoint (region ${ref.bucket.region}).`,
+      {
+        httpStatusCode: 301,
+      },
+    );
   }
   return { store, bucket: ref.bucket };
 }
 
 export function requireKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0) throw awsError('InvalidArgument', 'Key is required', { httpStatusCode: 400 });
+  if (typeof key !== 'string' || key.length === 0)
+    throw awsError('InvalidArgument', 'Key is required', { httpStatusCode: 400 });
   return key;
 }
 
@@ -36,7 +42,9 @@ export function checksumAlgorithm(value: unknown): ChecksumAlgorithm | undefined
   if (value === undefined) return undefined;
   const upper = String(value).toUpperCase();
   if ((CHECKSUM_ALGORITHMS as readonly string[]).includes(upper)) return upper as ChecksumAlgorithm;
-  throw awsError('InvalidRequest', `the sandbox does not model checksum algorithm ${String(value)}`, { httpStatusCode: 400 });
+  throw awsError('InvalidRequest', `the sandbox does not model checksum algorithm ${String(value)}`, {
+    httpStatusCode: 400,
+  });
 }
 
 /** Explicit Object Lock fields of a request: mode and date must come together (PutObject: x-amz-object-lock-*). */
@@ -45,7 +53,11 @@ export function explicitLock(input: Readonly<Record<string, unknown>>): PutObjec
   const until = input.ObjectLockRetainUntilDate;
   if (mode === undefined && until === undefined) return undefined;
   if (mode === undefined || until === undefined) {
-    throw awsError('InvalidArgument', 'x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied', { httpStatusCode: 400 });
+    throw awsError(
+      'InvalidArgument',
+      'x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied',
+      { httpStatusCode: 400 },
+    );
   }
   return { mode, retainUntil: until instanceof Date ? until : new Date(String(until)) };
 }
@@ -59,9 +71,13 @@ export function requireIntegrityHeader(bucket: BucketState, request: object, loc
   if (!lock && !bucket.objectLock) return;
   const input = request as Readonly<Record<string, unknown>>;
   if (input.ContentMD5 || input.ChecksumAlgorithm || suppliedChecksum(input)) return;
-  throw awsError('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters', {
-    httpStatusCode: 400,
-  });
+  throw awsError(
+    'InvalidRequest',
+    'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+    {
+      httpStatusCode: 400,
+    },
+  );
 }
 
 /** The SSE-KMS key of a write, as an ARN; the caller must be allowed to use it (kms:GenerateDataKey in AWS). */
@@ -95,5 +111,7 @@ export function writeOptions(ctx: CallContext, input: object): PutObjectOptions 
 /** SSE fields of an S3 response. */
 export function sseOutput(sse: { algorithm: string; kmsKeyId?: string } | undefined): Record<string, string> {
   if (!sse) return {};
-  return sse.kmsKeyId ? { ServerSideEncryption: sse.algorithm, SSEKMSKeyId: sse.kmsKeyId } : { ServerSideEncryption: sse.algorithm };
+  return sse.kmsKeyId
+    ? { ServerSideEncryption: sse.algorithm, SSEKMSKeyId: sse.kmsKeyId }
+    : { ServerSideEncryption: sse.algorithm };
 }

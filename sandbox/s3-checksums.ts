@@ -70,7 +70,9 @@ export function checksumField(algorithm: ChecksumAlgorithm): 'ChecksumSHA256' | 
 }
 
 /** The checksum a request supplies, if any: the first `Checksum<ALG>` field present. */
-export function suppliedChecksum(input: Readonly<Record<string, unknown>>): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+export function suppliedChecksum(
+  input: Readonly<Record<string, unknown>>,
+): { algorithm: ChecksumAlgorithm; value: string } | undefined {
   for (const algorithm of CHECKSUM_ALGORITHMS) {
     const value = input[checksumField(algorithm)];
     if (typeof value === 'string' && value.length > 0) return { algorithm, value };

@@ -93,7 +93,9 @@ export function currentVersion(meta: ObjectMeta | undefined): VersionMeta | unde
 
 /** Where the bytes of a version are: the plain file when current, the version store otherwise. */
 export function versionBodyPath(root: string, meta: ObjectMeta, version: VersionMeta): string {
-  return meta.versions[0] === version ? objectPath(root, meta.bucket, meta.key) : versionPath(root, meta.bucket, version.versionId);
+  return meta.versions[0] === version
+    ? objectPath(root, meta.bucket, meta.key)
+    : versionPath(root, meta.bucket, version.versionId);
 }
 
 /** Writes a key's metadata atomically (rename), so a reader never sees half a file. */

@@ -66,8 +66,14 @@ export function createUpload(store: S3Store, bucketName: string, key: string, op
   const bucket = store.bucket(bucketName);
   const type = options.checksumType ?? (options.algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
   // Checking object integrity in Amazon S3: SHA-256 multipart checksums are composite only, CRC64NVME full-object only.
-  if ((options.algorithm === 'SHA256' && type === 'FULL_OBJECT') || (options.algorithm === 'CRC64NVME' && type === 'COMPOSITE')) {
-    throw awsError('InvalidRequest', `The ${type} checksum type cannot be used with the ${options.algorithm.toLowerCase()} checksum algorithm.`);
+  if (
+    (options.algorithm === 'SHA256' && type === 'FULL_OBJECT') ||
+    (options.algorithm === 'CRC64NVME' && type === 'COMPOSITE')
+  ) {
+    throw awsError(
+      'InvalidRequest',
+      `The ${type} checksum type cannot be used with the ${options.algorithm.toLowerCase()} checksum algorithm.`,
+    );
   }
   const uploadId = randomBytes(32).toString('base64url');
   const upload: Upload = {
@@ -93,24 +99,46 @@ export function createUpload(store: S3Store, bucketName: string, key: string, op
 export function findUpload(store: S3Store, bucket: string, key: string, uploadId: string | undefined): Upload {
   const upload = uploadId ? uploads(store).get(uploadId) : undefined;
   if (!upload || upload.bucket !== bucket || upload.key !== key) {
-    throw awsError('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', { httpStatusCode: 404 });
+    throw awsError(
+      'NoSuchUpload',
+      'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
+      { httpStatusCode: 404 },
+    );
   }
   return upload;
 }
 
-export async function uploadPart(store: S3Store, upload: Upload, partNumber: number, body: BodyInput, options: PutObjectOptions): Promise<PartMeta> {
+export async function uploadPart(
+  store: S3Store,
+  upload: Upload,
+  partNumber: number,
+  body: BodyInput,
+  options: PutObjectOptions,
+): Promise<PartMeta> {
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
     throw awsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
   }
   if (options.checksum && upload.algorithm && options.checksum.algorithm !== upload.algorithm) {
-    throw awsError('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${upload.algorithm.toLowerCase()}, actual checksum Type: ${options.checksum.algorithm.toLowerCase()}`);
+    throw awsError(
+      'InvalidRequest',
+      `Checksum Type mismatch occurred, expected checksum Type: ${upload.algorithm.toLowerCase()}, actual checksum Type: ${options.checksum.algorithm.toLowerCase()}`,
+    );
   }
   const algorithm = upload.algorithm ?? options.checksum?.algorithm ?? 'CRC32';
   const offset = inPlaceOffset(upload, partNumber, options.contentLength);
-  const separate = join(metaDir(store.root, upload.bucket, 'uploads', upload.uploadId), `part-${partNumber}-${randomBytes(4).toString('hex')}`);
+  const separate = join(
+    metaDir(store.root, upload.bucket, 'uploads', upload.uploadId),
+    `part-${partNumber}-${randomBytes(4).toString('hex')}`,
+  );
   let received;
   try {
-    received = await store.receive(upload.bucket, body, algorithm, options, offset === undefined ? undefined : { path: upload.assembled, offset });
+    received = await store.receive(
+      upload.bucket,
+      body,
+      algorithm,
+      options,
+      offset === undefined ? undefined : { path: upload.assembled, offset },
+    );
   } catch (error) {
     if (offset !== undefined) upload.declared.delete(partNumber);
     throw error;
@@ -151,7 +179,10 @@ export async function completeUpload(store: S3Store, upload: Upload, options: Co
     const parts = checkParts(upload, options);
     const size = parts.reduce((sum, part) => sum + part.size, 0);
     if (options.mpuObjectSize !== undefined && options.mpuObjectSize !== size) {
-      throw awsError('InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${options.mpuObjectSize} does not match what was computed: ${size}`);
+      throw awsError(
+        'InvalidRequest',
+        `The provided 'x-amz-mp-object-size' header value ${options.mpuObjectSize} does not match what was computed: ${size}`,
+      );
     }
     const { path, full } = await concatenate(store, upload, parts);
     const checksum = await objectChecksum(upload, parts, full);
@@ -165,7 +196,12 @@ export async function completeUpload(store: S3Store, upload: Upload, options: Co
       etag: `"${randomBytes(16).toString('hex')}-${parts.length}"`,
       contentType: upload.contentType,
       checksum,
-      parts: parts.map(({ partNumber, size: partSize, etag, checksum: partChecksum }) => ({ partNumber, size: partSize, etag, checksum: partChecksum })),
+      parts: parts.map(({ partNumber, size: partSize, etag, checksum: partChecksum }) => ({
+        partNumber,
+        size: partSize,
+        etag,
+        checksum: partChecksum,
+      })),
       lock: upload.lock,
       sse: upload.sse,
     });
@@ -182,21 +218,37 @@ export function abortUpload(store: S3Store, upload: Upload): void {
 }
 
 function checkParts(upload: Upload, options: CompleteOptions): StoredPart[] {
-  if (options.parts.length === 0) throw awsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+  if (options.parts.length === 0)
+    throw awsError(
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema.',
+    );
   const parts: StoredPart[] = [];
   let previous = 0;
   for (const listed of options.parts) {
     const number = listed.PartNumber ?? 0;
-    if (number <= previous) throw awsError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+    if (number <= previous)
+      throw awsError(
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. Parts must be ordered by part number.',
+      );
     previous = number;
     const part = upload.parts.get(number);
-    if (!part || (listed.ETag !== undefined && listed.ETag !== part.etag) || (listed.checksum !== undefined && listed.checksum !== part.checksum)) {
-      throw awsError('InvalidPart', 'One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part\'s entity tag.');
+    if (
+      !part ||
+      (listed.ETag !== undefined && listed.ETag !== part.etag) ||
+      (listed.checksum !== undefined && listed.checksum !== part.checksum)
+    ) {
+      throw awsError(
+        'InvalidPart',
+        "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+      );
     }
     parts.push(part);
   }
   parts.slice(0, -1).forEach((part) => {
-    if (part.size < MIN_PART_SIZE) throw awsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
+    if (part.size < MIN_PART_SIZE)
+      throw awsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
   });
   return parts;
 }
@@ -205,7 +257,11 @@ function checkParts(upload: Upload, options: CompleteOptions): StoredPart[] {
  * The object's file: the assembled file itself when the listed parts lie in it back to back from offset 0 (truncated to
  * their end), else a new file copied together from wherever each part is. A full-object CRC64NVME is computed on the way.
  */
-async function concatenate(store: S3Store, upload: Upload, parts: readonly StoredPart[]): Promise<{ path: string; full?: string }> {
+async function concatenate(
+  store: S3Store,
+  upload: Upload,
+  parts: readonly StoredPart[],
+): Promise<{ path: string; full?: string }> {
   const needsRead = upload.algorithm === 'CRC64NVME';
   let end = 0;
   const inPlace = parts.every((part) => {
@@ -225,7 +281,11 @@ async function concatenate(store: S3Store, upload: Upload, parts: readonly Store
   try {
     for (const part of parts) {
       if (part.size === 0) continue;
-      for await (const chunk of createReadStream(part.file, { start: part.offset, end: part.offset + part.size - 1, highWaterMark: 1024 * 1024 })) {
+      for await (const chunk of createReadStream(part.file, {
+        start: part.offset,
+        end: part.offset + part.size - 1,
+        highWaterMark: 1024 * 1024,
+      })) {
         digest?.update(chunk as Buffer);
         await file.write(chunk as Buffer);
       }
@@ -236,7 +296,11 @@ async function concatenate(store: S3Store, upload: Upload, parts: readonly Store
   return { path, full: digest ? (await digest.digest()).toString('base64') : undefined };
 }
 
-async function objectChecksum(upload: Upload, parts: readonly PartMeta[], full: string | undefined): Promise<StoredChecksum | undefined> {
+async function objectChecksum(
+  upload: Upload,
+  parts: readonly PartMeta[],
+  full: string | undefined,
+): Promise<StoredChecksum | undefined> {
   if (!upload.algorithm) return undefined;
   if (full !== undefined) return { algorithm: upload.algorithm, value: full, type: 'FULL_OBJECT' };
   if (upload.checksumType === 'FULL_OBJECT') {
@@ -247,6 +311,9 @@ async function objectChecksum(upload: Upload, parts: readonly PartMeta[], full: 
     }, 0);
     return { algorithm: upload.algorithm, value: crc32Base64(crc), type: 'FULL_OBJECT' };
   }
-  const value = await compositeChecksum(upload.algorithm, parts.map((part) => part.checksum ?? ''));
+  const value = await compositeChecksum(
+    upload.algorithm,
+    parts.map((part) => part.checksum ?? ''),
+  );
   return { algorithm: upload.algorithm, value, type: 'COMPOSITE' };
 }

@@ -9,12 +9,22 @@ import { awsError } from './errors';
 import type { ChecksumAlgorithm, Digest, StoredChecksum } from './s3-checksums';
 import { newDigest } from './s3-checksums';
 import type { LockMode, ObjectLock, ObjectMeta, PartMeta, VersionMeta } from './s3-meta';
-import { currentVersion, isLocked, metaDir, objectPath, readObjectMeta, safeKey, versionPath, writeObjectMeta } from './s3-meta';
+import {
+  currentVersion,
+  isLocked,
+  metaDir,
+  objectPath,
+  readObjectMeta,
+  safeKey,
+  versionPath,
+  writeObjectMeta,
+} from './s3-meta';
 import type { Sandbox } from './sandbox';
 import type { AccountState, BucketState } from './scenario';
 
 /** A body as SDK callers pass it: bytes, text, a Node stream, an async iterable or a Blob-like object. */
-export type BodyInput = Readable | Uint8Array | string | AsyncIterable<Uint8Array> | { stream(): ReadableStream<Uint8Array> };
+export type BodyInput =
+  Readable | Uint8Array | string | AsyncIterable<Uint8Array> | { stream(): ReadableStream<Uint8Array> };
 
 export interface PutObjectOptions {
   readonly contentType?: string;
@@ -85,7 +95,12 @@ export class S3Store {
   }
 
   /** Streams a body into a new version of `s3://bucket/key`; nothing becomes visible unless every check passes. */
-  public async putObject(bucketName: string, key: string, body: BodyInput, options: PutObjectOptions = {}): Promise<VersionMeta> {
+  public async putObject(
+    bucketName: string,
+    key: string,
+    body: BodyInput,
+    options: PutObjectOptions = {},
+  ): Promise<VersionMeta> {
     const bucket = this.bucket(bucketName);
     checkKey(key);
     const lock = this.resolveLock(bucket, options.lock);
@@ -110,7 +125,9 @@ export class S3Store {
   public reserve(bucket: string, key: string): () => void {
     const id = `${bucket}\u0000${key}`;
     if (this.reserved.has(id) || currentVersion(readObjectMeta(this.root, bucket, key))) {
-      throw awsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { httpStatusCode: 412 });
+      throw awsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+        httpStatusCode: 412,
+      });
     }
     this.reserved.add(id);
     return () => this.reserved.delete(id);
@@ -120,7 +137,13 @@ export class S3Store {
    * Streams a body to disk, computing and verifying checksums on the way; memory stays bounded. Without `target` the bytes
    * go to a new temporary file; with it they are written into that file at `offset` (a multipart part in place).
    */
-  public async receive(bucket: string, body: BodyInput, algorithm: ChecksumAlgorithm, options: PutObjectOptions = {}, target?: { path: string; offset: number }): Promise<ReceivedBody> {
+  public async receive(
+    bucket: string,
+    body: BodyInput,
+    algorithm: ChecksumAlgorithm,
+    options: PutObjectOptions = {},
+    target?: { path: string; offset: number },
+  ): Promise<ReceivedBody> {
     const dir = metaDir(this.root, bucket, 'tmp');
     mkdirSync(dir, { recursive: true });
     const path = target?.path ?? join(dir, randomBytes(12).toString('hex'));
@@ -160,7 +183,12 @@ export class S3Store {
   }
 
   /** Makes a received body the current version of a key (synchronously, so concurrent commits never interleave). */
-  public commit(bucket: BucketState, key: string, bodyPath: string, fields: Omit<VersionMeta, 'versionId' | 'deleteMarker' | 'lastModified'>): VersionMeta {
+  public commit(
+    bucket: BucketState,
+    key: string,
+    bodyPath: string,
+    fields: Omit<VersionMeta, 'versionId' | 'deleteMarker' | 'lastModified'>,
+  ): VersionMeta {
     const meta: ObjectMeta = readObjectMeta(this.root, bucket.name, key) ?? { bucket: bucket.name, key, versions: [] };
     const version: VersionMeta = {
       versionId: bucket.versioning ? newVersionId() : 'null',
@@ -178,18 +206,31 @@ export class S3Store {
   }
 
   /** A version of a key and where its bytes are; NoSuchKey / NoSuchVersion / MethodNotAllowed as S3 answers. */
-  public version(bucketName: string, key: string, versionId?: string): { meta: ObjectMeta; version: VersionMeta; path: string } {
+  public version(
+    bucketName: string,
+    key: string,
+    versionId?: string,
+  ): { meta: ObjectMeta; version: VersionMeta; path: string } {
     const bucket = this.bucket(bucketName);
     const meta = readObjectMeta(this.root, bucket.name, key);
     const noKey = () => awsError('NoSuchKey', 'The specified key does not exist.', { httpStatusCode: 404 });
-    if (!meta || meta.versions.length === 0) throw versionId ? awsError('NoSuchVersion', 'The specified version does not exist.', { httpStatusCode: 404 }) : noKey();
+    if (!meta || meta.versions.length === 0)
+      throw versionId
+        ? awsError('NoSuchVersion', 'The specified version does not exist.', { httpStatusCode: 404 })
+        : noKey();
     const version = versionId ? meta.versions.find((candidate) => candidate.versionId === versionId) : meta.versions[0];
     if (!version) throw awsError('NoSuchVersion', 'The specified version does not exist.', { httpStatusCode: 404 });
     if (version.deleteMarker) {
-      if (versionId) throw awsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { httpStatusCode: 405 });
+      if (versionId)
+        throw awsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+          httpStatusCode: 405,
+        });
       throw noKey();
     }
-    const path = meta.versions[0] === version ? objectPath(this.root, bucket.name, key) : versionPath(this.root, bucket.name, version.versionId);
+    const path =
+      meta.versions[0] === version
+        ? objectPath(this.root, bucket.name, key)
+        : versionPath(this.root, bucket.name, version.versionId);
     return { meta, version, path };
   }
 
@@ -198,12 +239,23 @@ export class S3Store {
    * versioned bucket a delete marker is added and nothing is removed; with a version id the version is removed unless Object
    * Lock retains it (COMPLIANCE always, GOVERNANCE unless bypassed), which is AccessDenied.
    */
-  public deleteObject(bucketName: string, key: string, versionId: string | undefined, bypassGovernance = false): { versionId?: string; deleteMarker: boolean } {
+  public deleteObject(
+    bucketName: string,
+    key: string,
+    versionId: string | undefined,
+    bypassGovernance = false,
+  ): { versionId?: string; deleteMarker: boolean } {
     const bucket = this.bucket(bucketName);
     const meta = readObjectMeta(this.root, bucket.name, key) ?? { bucket: bucket.name, key, versions: [] };
     if (versionId === undefined && bucket.versioning) {
       this.retireCurrent(bucket, meta);
-      const marker: VersionMeta = { versionId: newVersionId(), deleteMarker: true, lastModified: new Date().toISOString(), size: 0, etag: '' };
+      const marker: VersionMeta = {
+        versionId: newVersionId(),
+        deleteMarker: true,
+        lastModified: new Date().toISOString(),
+        size: 0,
+        etag: '',
+      };
       meta.versions.unshift(marker);
       writeObjectMeta(this.root, meta);
       return { versionId: marker.versionId, deleteMarker: true };
@@ -211,31 +263,50 @@ export class S3Store {
     const index = meta.versions.findIndex((candidate) => candidate.versionId === (versionId ?? 'null'));
     if (index < 0) return { versionId, deleteMarker: false };
     const version = meta.versions[index];
-    if (!version.deleteMarker && isLocked(version, new Date()) && (version.lock?.mode === 'COMPLIANCE' || !bypassGovernance)) {
+    if (
+      !version.deleteMarker &&
+      isLocked(version, new Date()) &&
+      (version.lock?.mode === 'COMPLIANCE' || !bypassGovernance)
+    ) {
       throw awsError('AccessDenied', 'Access Denied because object protected by object lock.', { httpStatusCode: 403 });
     }
     const wasCurrent = index === 0;
-    const bodyPath = wasCurrent ? objectPath(this.root, bucket.name, key) : versionPath(this.root, bucket.name, version.versionId);
+    const bodyPath = wasCurrent
+      ? objectPath(this.root, bucket.name, key)
+      : versionPath(this.root, bucket.name, version.versionId);
     if (!version.deleteMarker) rmSync(bodyPath, { force: true });
     meta.versions.splice(index, 1);
     const next = meta.versions[0];
-    if (wasCurrent && next && !next.deleteMarker) renameSync(versionPath(this.root, bucket.name, next.versionId), objectPath(this.root, bucket.name, key));
+    if (wasCurrent && next && !next.deleteMarker)
+      renameSync(versionPath(this.root, bucket.name, next.versionId), objectPath(this.root, bucket.name, key));
     writeObjectMeta(this.root, meta);
     return { versionId: version.versionId, deleteMarker: version.deleteMarker };
   }
 
   /** PutObjectRetention: COMPLIANCE can only be extended; GOVERNANCE can be shortened only with the bypass (Object Lock docs). */
-  public putRetention(bucketName: string, key: string, versionId: string | undefined, lock: ObjectLock, bypassGovernance = false): void {
+  public putRetention(
+    bucketName: string,
+    key: string,
+    versionId: string | undefined,
+    lock: ObjectLock,
+    bypassGovernance = false,
+  ): void {
     const bucket = this.bucket(bucketName);
-    if (!bucket.objectLock) throw awsError('InvalidRequest', 'Bucket is missing Object Lock Configuration', { httpStatusCode: 400 });
+    if (!bucket.objectLock)
+      throw awsError('InvalidRequest', 'Bucket is missing Object Lock Configuration', { httpStatusCode: 400 });
     const { meta, version } = this.version(bucketName, key, versionId);
     const current = version.lock;
     const now = new Date();
     if (current && isLocked(version, now)) {
       const shorter = new Date(lock.retainUntil).getTime() < new Date(current.retainUntil).getTime();
       const weaker = current.mode === 'COMPLIANCE' && lock.mode !== 'COMPLIANCE';
-      if ((current.mode === 'COMPLIANCE' && (shorter || weaker)) || (current.mode === 'GOVERNANCE' && (shorter || weaker) && !bypassGovernance)) {
-        throw awsError('AccessDenied', 'Access Denied because object protected by object lock.', { httpStatusCode: 403 });
+      if (
+        (current.mode === 'COMPLIANCE' && (shorter || weaker)) ||
+        (current.mode === 'GOVERNANCE' && (shorter || weaker) && !bypassGovernance)
+      ) {
+        throw awsError('AccessDenied', 'Access Denied because object protected by object lock.', {
+          httpStatusCode: 403,
+        });
       }
     }
     version.lock = lock;
@@ -245,7 +316,8 @@ export class S3Store {
   /** The retention a new version gets: explicit, or the bucket's default; refused on a bucket without Object Lock. */
   public resolveLock(bucket: BucketState, explicit: PutObjectOptions['lock']): ObjectLock | undefined {
     if (explicit) {
-      if (!bucket.objectLock) throw awsError('InvalidRequest', 'Bucket is missing Object Lock Configuration', { httpStatusCode: 400 });
+      if (!bucket.objectLock)
+        throw awsError('InvalidRequest', 'Bucket is missing Object Lock Configuration', { httpStatusCode: 400 });
       if (explicit.retainUntil.getTime() <= Date.now()) {
         throw awsError('InvalidArgument', 'The retain until date must be in the future!', { httpStatusCode: 400 });
       }
@@ -284,7 +356,11 @@ function newVersionId(): string {
 
 function checkKey(key: string): void {
   if (!safeKey(key)) {
-    throw awsError('InvalidArgument', `the sandbox cannot store key ${JSON.stringify(key)}: empty, "." or ".." path segments`, { httpStatusCode: 400 });
+    throw awsError(
+      'InvalidArgument',
+      `the sandbox cannot store key ${JSON.stringify(key)}: empty, "." or ".." path segments`,
+      { httpStatusCode: 400 },
+    );
   }
 }
 
@@ -299,7 +375,9 @@ export async function* toChunks(body: BodyInput): AsyncIterable<Uint8Array> {
     return;
   }
   const source: AsyncIterable<unknown> =
-    Symbol.asyncIterator in body ? body : Readable.fromWeb((body as { stream(): ReadableStream<Uint8Array> }).stream() as never);
+    Symbol.asyncIterator in body
+      ? body
+      : Readable.fromWeb((body as { stream(): ReadableStream<Uint8Array> }).stream() as never);
   for await (const chunk of source) {
     yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
   }

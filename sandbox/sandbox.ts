@@ -45,11 +45,17 @@ export interface CallRecord {
 interface SandboxClient {
   readonly middlewareStack: {
     add: (
-      middleware: (next: (args: { input: object }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => (args: { input: object }) => Promise<unknown>,
+      middleware: (
+        next: (args: { input: object }) => Promise<unknown>,
+        context: { clientName?: string; commandName?: string },
+      ) => (args: { input: object }) => Promise<unknown>,
       options: { step: 'initialize'; name: string; priority?: 'high' | 'low' | 'normal' },
     ) => void;
   };
-  readonly config: { credentials: Provider<AwsCredentialIdentity> | (() => Promise<AwsCredentialIdentity>); region: Provider<string> | string | (() => Promise<string>) };
+  readonly config: {
+    credentials: Provider<AwsCredentialIdentity> | (() => Promise<AwsCredentialIdentity>);
+    region: Provider<string> | string | (() => Promise<string>);
+  };
 }
 
 export interface SandboxOptions {
@@ -154,21 +160,33 @@ export class Sandbox {
         const service = (context.clientName ?? '').replace(/Client$/, '');
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         const output = await this.answer(target, service, operation, args.input as Record<string, unknown>);
-        return { output: { ...(output as object), $metadata: { httpStatusCode: 200, requestId: 'sandbox' } }, response: {} };
+        return {
+          output: { ...(output as object), $metadata: { httpStatusCode: 200, requestId: 'sandbox' } },
+          response: {},
+        };
       },
       { step: 'initialize', name: 'custodySandbox', priority: 'high' },
     );
     return client;
   }
 
-  private async answer(client: SandboxClient, service: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
+  private async answer(
+    client: SandboxClient,
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<unknown> {
     const credentials = await resolveProvider(client.config.credentials);
     const region = await resolveProvider(client.config.region);
     const caller = this.sessions.get(credentials.accessKeyId)?.caller;
     const record = { service, operation, region, input: summarise(input), at: new Date().toISOString() };
     if (!caller) {
       this.calls.push({ ...record, accountId: '', principal: 'unknown', error: 'InvalidClientTokenId' });
-      throw awsError(service === 'EC2' ? 'AuthFailure' : 'InvalidClientTokenId', 'The security token included in the request is invalid.', { httpStatusCode: 403 });
+      throw awsError(
+        service === 'EC2' ? 'AuthFailure' : 'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+        { httpStatusCode: 403 },
+      );
     }
     const base = { ...record, accountId: caller.accountId, principal: caller.arn };
     try {
@@ -181,13 +199,22 @@ export class Sandbox {
     }
   }
 
-  private async dispatch(caller: Caller, region: string, service: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
+  private async dispatch(
+    caller: Caller,
+    region: string,
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<unknown> {
     await this.injectFault(caller, service, operation, input);
     const account = this.account(caller.accountId);
-    if (!account) throw awsError('InvalidClientTokenId', `no such account ${caller.accountId}`, { httpStatusCode: 403 });
+    if (!account)
+      throw awsError('InvalidClientTokenId', `no such account ${caller.accountId}`, { httpStatusCode: 403 });
     this.authorise(account, caller, service, operation);
     if (service === 'EC2' && input.DryRun === true) {
-      throw awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', { httpStatusCode: 412 });
+      throw awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', {
+        httpStatusCode: 412,
+      });
     }
     const handler = SERVICES[service]?.[operation];
     if (!handler) throw unsupported(service, operation);
@@ -218,7 +245,12 @@ export class Sandbox {
     throw awsError(ACCESS_DENIED[service] ?? 'AccessDeniedException', message, { httpStatusCode: 403 });
   }
 
-  private async injectFault(caller: Caller, service: string, operation: string, input: Record<string, unknown>): Promise<void> {
+  private async injectFault(
+    caller: Caller,
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<void> {
     for (const fault of this.faults) {
       if (fault.service !== service || fault.operation !== operation) continue;
       if (fault.accountId && fault.accountId !== caller.accountId) continue;
@@ -227,7 +259,10 @@ export class Sandbox {
       fault.fired += 1;
       if (fault.delayMs) await new Promise((done) => setTimeout(done, fault.delayMs));
       const server = /Throttl|Unavailable|Internal|SlowDown|Limit/.test(fault.error);
-      throw awsError(fault.error, fault.message, { fault: server ? 'server' : 'client', httpStatusCode: server ? 503 : 400 });
+      throw awsError(fault.error, fault.message, {
+        fault: server ? 'server' : 'client',
+        httpStatusCode: server ? 503 : 400,
+      });
     }
   }
 }
@@ -251,7 +286,7 @@ async function resolveProvider<T>(value: T | Provider<T> | (() => Promise<T>)): 
 function summarise(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
-    if (key === 'Body' || key === 'Message' && typeof value === 'object') continue;
+    if (key === 'Body' || (key === 'Message' && typeof value === 'object')) continue;
     if (value instanceof Uint8Array) continue;
     out[key] = value;
   }

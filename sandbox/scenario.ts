@@ -101,7 +101,16 @@ export const VolumeSchema = z
     /** The volume's filesystem as the workstation's tools see it (workstation); absent: a default derived from the scenario. */
     filesystem: z.enum(['ext4', 'xfs', 'ntfs']).optional(),
     files: z
-      .array(z.object({ path: z.string(), modified: z.string(), content: z.string().default(''), mode: z.string().default('0644') }).strict())
+      .array(
+        z
+          .object({
+            path: z.string(),
+            modified: z.string(),
+            content: z.string().default(''),
+            mode: z.string().default('0644'),
+          })
+          .strict(),
+      )
       .optional(),
   })
   .strict();
@@ -133,7 +142,18 @@ export const VpcSchema = z
     vpcId: z.string(),
     cidrBlock: z.string(),
     /** VPC interface/gateway endpoints present (service names such as com.amazonaws.eu-west-1.ssm). */
-    endpoints: z.array(z.object({ vpcEndpointId: z.string(), serviceName: z.string(), prefixListId: z.string().optional(), cidrs: z.array(z.string()).default([]) }).strict()).default([]),
+    endpoints: z
+      .array(
+        z
+          .object({
+            vpcEndpointId: z.string(),
+            serviceName: z.string(),
+            prefixListId: z.string().optional(),
+            cidrs: z.array(z.string()).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
     tags: Tags,
   })
   .strict();
@@ -219,9 +239,7 @@ export const RoleSchema = z
   })
   .strict();
 
-export const InstanceProfileSchema = z
-  .object({ name: z.string(), arn: z.string(), roleName: z.string() })
-  .strict();
+export const InstanceProfileSchema = z.object({ name: z.string(), arn: z.string(), roleName: z.string() }).strict();
 
 export const RegionStateSchema = z
   .object({
@@ -243,7 +261,13 @@ export const RegionStateSchema = z
         z
           .object({
             name: z.string(),
-            events: z.array(z.object({ timestamp: z.number(), message: z.string(), logStreamName: z.string().default('stream') }).strict()).default([]),
+            events: z
+              .array(
+                z
+                  .object({ timestamp: z.number(), message: z.string(), logStreamName: z.string().default('stream') })
+                  .strict(),
+              )
+              .default([]),
           })
           .strict(),
       )
@@ -267,7 +291,9 @@ export const StateMachineSchema = z
   .strict();
 
 /** One Step Functions history event as GetExecutionHistory returns it (timestamps kept as ISO strings). */
-export const HistoryEventSchema = z.object({ id: z.number().int(), type: z.string(), timestamp: z.string() }).catchall(z.unknown());
+export const HistoryEventSchema = z
+  .object({ id: z.number().int(), type: z.string(), timestamp: z.string() })
+  .catchall(z.unknown());
 
 export const ExecutionSchema = z
   .object({
@@ -286,10 +312,18 @@ export const ExecutionSchema = z
   .strict();
 
 export const SnsMessageSchema = z
-  .object({ messageId: z.string(), subject: z.string().optional(), message: z.string(), publishedAt: z.string(), attributes: z.record(z.string(), z.string()).default({}) })
+  .object({
+    messageId: z.string(),
+    subject: z.string().optional(),
+    message: z.string(),
+    publishedAt: z.string(),
+    attributes: z.record(z.string(), z.string()).default({}),
+  })
   .strict();
 
-export const SnsTopicSchema = z.object({ topicArn: z.string(), messages: z.array(SnsMessageSchema).default([]) }).strict();
+export const SnsTopicSchema = z
+  .object({ topicArn: z.string(), messages: z.array(SnsMessageSchema).default([]) })
+  .strict();
 export type SnsTopicState = z.infer<typeof SnsTopicSchema>;
 
 export const AccountSchema = z
@@ -365,7 +399,9 @@ export function parseScenario(raw: unknown, origin: string): Scenario {
   const parsed = ScenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new InvalidInputError(`scenario ${origin} is invalid at ${first.path.join('.') || '(root)'}: ${first.message}`);
+    throw new InvalidInputError(
+      `scenario ${origin} is invalid at ${first.path.join('.') || '(root)'}: ${first.message}`,
+    );
   }
   return parsed.data;
 }

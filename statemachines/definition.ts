@@ -37,7 +37,16 @@ export interface StateInfo {
 }
 
 interface StatesObject {
-  readonly States: Record<string, { Type: string; Resource?: string; ItemProcessor?: StatesObject; Iterator?: StatesObject; Branches?: StatesObject[] }>;
+  readonly States: Record<
+    string,
+    {
+      Type: string;
+      Resource?: string;
+      ItemProcessor?: StatesObject;
+      Iterator?: StatesObject;
+      Branches?: StatesObject[];
+    }
+  >;
 }
 
 /** Every state of a definition, nested ones included (state names are unique across the whole machine). */
@@ -45,7 +54,9 @@ export function listStates(definition: unknown, parents: readonly string[] = [])
   const states: StateInfo[] = [];
   for (const [name, state] of Object.entries((definition as StatesObject).States)) {
     states.push({ name, type: state.Type, resource: state.Resource, parents });
-    const children = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter((child): child is StatesObject => !!child);
+    const children = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter(
+      (child): child is StatesObject => !!child,
+    );
     for (const child of children) states.push(...listStates(child, [...parents, name]));
   }
   return states;

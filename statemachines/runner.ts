@@ -78,11 +78,18 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
     const fn = functionOf(state.resource);
     const task = fn ? tasks[fn] : undefined;
     if (!task) throw new Error(`state ${state.name} (${state.resource}) has no task module`);
-    handlers[state.name] = async (stateInput) => (await runTask(task.schema, task.core, stateInput, options.deps)) as JsonValue;
+    handlers[state.name] = async (stateInput) =>
+      (await runTask(task.schema, task.core, stateInput, options.deps)) as JsonValue;
   }
-  const waits = Object.fromEntries(states.filter((state) => state.type === 'Wait').map((state) => [state.name, options.waitMs ?? 0]));
-  const retries = Object.fromEntries(states.filter((state) => state.type === 'Task').map((state) => [state.name, options.waitMs ?? 0]));
-  const definition = JSON.parse(substitute(text, localSubstitutions(text, 'us-east-1'))) as ConstructorParameters<typeof StateMachine>[0];
+  const waits = Object.fromEntries(
+    states.filter((state) => state.type === 'Wait').map((state) => [state.name, options.waitMs ?? 0]),
+  );
+  const retries = Object.fromEntries(
+    states.filter((state) => state.type === 'Task').map((state) => [state.name, options.waitMs ?? 0]),
+  );
+  const definition = JSON.parse(substitute(text, localSubstitutions(text, 'us-east-1'))) as ConstructorParameters<
+    typeof StateMachine
+  >[0];
   overrideTimeouts(definition, options.timeoutOverrides ?? {});
   const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
   const execution = machine.run(input as never, {
@@ -115,9 +122,11 @@ function overrideTimeouts(definition: unknown, overrides: Readonly<Record<string
   const visit = (states: Record<string, Record<string, unknown>> | undefined): void => {
     for (const [name, state] of Object.entries(states ?? {})) {
       if (state.Type === 'Task' && overrides[name] !== undefined) state.TimeoutSeconds = overrides[name];
-      const processor = (state.ItemProcessor ?? state.Iterator) as { States?: Record<string, Record<string, unknown>> } | undefined;
+      const processor = (state.ItemProcessor ?? state.Iterator) as
+        { States?: Record<string, Record<string, unknown>> } | undefined;
       visit(processor?.States);
-      for (const branch of (state.Branches ?? []) as { States?: Record<string, Record<string, unknown>> }[]) visit(branch.States);
+      for (const branch of (state.Branches ?? []) as { States?: Record<string, Record<string, unknown>> }[])
+        visit(branch.States);
     }
   };
   visit((definition as { States?: Record<string, Record<string, unknown>> }).States);
@@ -127,7 +136,13 @@ type EventLog = RunEvents extends AsyncGenerator<infer E> ? E : never;
 type RunEvents = ReturnType<StateMachine['run']>['eventLogs'];
 type JsonValue = Parameters<StateMachine['run']>[0];
 
-const KIND = { StateEntered: 'started', StateExited: 'finished', StateFailed: 'failed', StateRetried: 'retried', StateCaught: 'caught' } as const;
+const KIND = {
+  StateEntered: 'started',
+  StateExited: 'finished',
+  StateFailed: 'failed',
+  StateRetried: 'retried',
+  StateCaught: 'caught',
+} as const;
 
 function toProgress(event: EventLog, byName: ReadonlyMap<string, StateInfo>): ProgressEvent | undefined {
   const at = event.timestamp;

@@ -232,13 +232,11 @@ async function abandon(ctx: Context, upload: PlannedUpload, reason: string, erro
       }),
     )
     .catch(() => undefined);
-  await ctx.deps
-    .store(input.case.caseId, input.target.region)
-    .record({
-      action: 'artifact.abandoned',
-      target: input.target.instanceId,
-      details: { key: upload.key, reason, ...(error ? { error } : {}) },
-    });
+  await ctx.deps.store(input.case.caseId, input.target.region).record({
+    action: 'artifact.abandoned',
+    target: input.target.instanceId,
+    details: { key: upload.key, reason, ...(error ? { error } : {}) },
+  });
   ctx.gaps.push(gap(input.target, input.command, reason, error));
   return undefined;
 }

@@ -22,15 +22,31 @@ export interface DetachFromFleetOutput extends StepOutput {
 
 export async function detachFromFleet(input: DetachFromFleetInput, deps: TaskDeps): Promise<DetachFromFleetOutput> {
   const { instanceId } = input.target;
-  if (input.facts.state === 'terminated') return { ...(await skip(input, deps, STEP, 'instance is terminated: no group can replace or route to it')), targetGroups: [] };
+  if (input.facts.state === 'terminated')
+    return {
+      ...(await skip(input, deps, STEP, 'instance is terminated: no group can replace or route to it')),
+      targetGroups: [],
+    };
   const clients = deps.clients.member(input.target.accountId, input.target.region);
   const membership = await asgMembership(clients.autoScaling(), instanceId);
   const registrations = await targetRegistrations(clients.elbv2(), instanceId, input.facts.vpcId);
 
   if (input.case.mode === 'dry-run') {
-    const actions = [...(membership ? ['autoscaling:DetachInstances'] : []), ...(registrations.length > 0 ? ['elasticloadbalancing:DeregisterTargets'] : [])];
-    const output = await reportDryRun(input, deps, STEP, await simulate(input.target, deps, actions), { autoScalingGroup: membership, targetGroups: registrations });
-    return { ...output, targetGroups: registrations, ...(membership ? { autoScalingGroup: { ...membership, shouldDecrementDesiredCapacity: canDecrement(membership) } } : {}) };
+    const actions = [
+      ...(membership ? ['autoscaling:DetachInstances'] : []),
+      ...(registrations.length > 0 ? ['elasticloadbalancing:DeregisterTargets'] : []),
+    ];
+    const output = await reportDryRun(input, deps, STEP, await simulate(input.target, deps, actions), {
+      autoScalingGroup: membership,
+      targetGroups: registrations,
+    });
+    return {
+      ...output,
+      targetGroups: registrations,
+      ...(membership
+        ? { autoScalingGroup: { ...membership, shouldDecrementDesiredCapacity: canDecrement(membership) } }
+        : {}),
+    };
   }
 
   if (!membership && registrations.length === 0) {
@@ -38,10 +54,28 @@ export async function detachFromFleet(input: DetachFromFleetInput, deps: TaskDep
     const formerGroup = input.facts.autoScalingGroupName ?? input.facts.tags['aws:autoscaling:groupName'];
     if (formerGroup) {
       // PreserveInstance saw a group, the live state shows none: an earlier run (or a person) already took it out.
-      await recorder(input, deps)({ action: ACTIONS.foundContained, target: instanceId, details: { step: STEP, formerAutoScalingGroup: formerGroup, targetGroups: [] } });
-      return { step: STEP, instanceId, status: 'already-contained', reason: `already out of ${formerGroup} and of every target group`, checks: [], gaps: [], targetGroups: [] };
+      await recorder(
+        input,
+        deps,
+      )({
+        action: ACTIONS.foundContained,
+        target: instanceId,
+        details: { step: STEP, formerAutoScalingGroup: formerGroup, targetGroups: [] },
+      });
+      return {
+        step: STEP,
+        instanceId,
+        status: 'already-contained',
+        reason: `already out of ${formerGroup} and of every target group`,
+        checks: [],
+        gaps: [],
+        targetGroups: [],
+      };
     }
-    return { ...(await skip(input, deps, STEP, 'instance is in no Auto Scaling group and no target group')), targetGroups: [] };
+    return {
+      ...(await skip(input, deps, STEP, 'instance is in no Auto Scaling group and no target group')),
+      targetGroups: [],
+    };
   }
 
   const gaps: Gap[] = [];
@@ -52,7 +86,11 @@ export async function detachFromFleet(input: DetachFromFleetInput, deps: TaskDep
     // "DetachInstances": with the desired capacity decremented the group launches nothing; otherwise it launches a
     // replacement. Either way the detached instance is independent and the group never terminates it (docs/containment.md).
     await clients.autoScaling().send(
-      new DetachInstancesCommand({ AutoScalingGroupName: membership.autoScalingGroupName, InstanceIds: [instanceId], ShouldDecrementDesiredCapacity: decrement }),
+      new DetachInstancesCommand({
+        AutoScalingGroupName: membership.autoScalingGroupName,
+        InstanceIds: [instanceId],
+        ShouldDecrementDesiredCapacity: decrement,
+      }),
     );
     detached = { ...membership, shouldDecrementDesiredCapacity: decrement };
     await record({
@@ -60,27 +98,58 @@ export async function detachFromFleet(input: DetachFromFleetInput, deps: TaskDep
       target: instanceId,
       details: {
         prior: membership,
-        now: { autoScalingGroupName: null, desiredCapacity: decrement ? membership.desiredCapacity - 1 : membership.desiredCapacity },
+        now: {
+          autoScalingGroupName: null,
+          desiredCapacity: decrement ? membership.desiredCapacity - 1 : membership.desiredCapacity,
+        },
         shouldDecrementDesiredCapacity: decrement,
         replacementLaunched: !decrement,
       },
     });
-    if (!decrement) gaps.push(gap(input.target, STEP, `${membership.autoScalingGroupName} is at its minimum size, so it launches a replacement instance`));
+    if (!decrement)
+      gaps.push(
+        gap(
+          input.target,
+          STEP,
+          `${membership.autoScalingGroupName} is at its minimum size, so it launches a replacement instance`,
+        ),
+      );
   }
   // Detaching also deregisters the instance from the group's own target groups; whatever is left is deregistered here.
-  const remaining = membership ? await targetRegistrations(clients.elbv2(), instanceId, input.facts.vpcId) : registrations;
+  const remaining = membership
+    ? await targetRegistrations(clients.elbv2(), instanceId, input.facts.vpcId)
+    : registrations;
   for (const registration of registrations) {
-    const stillThere = remaining.some((left) => left.targetGroupArn === registration.targetGroupArn && left.port === registration.port);
+    const stillThere = remaining.some(
+      (left) => left.targetGroupArn === registration.targetGroupArn && left.port === registration.port,
+    );
     if (stillThere) {
-      await clients.elbv2().send(new DeregisterTargetsCommand({ TargetGroupArn: registration.targetGroupArn, Targets: [{ Id: instanceId, Port: registration.port }] }));
+      await clients.elbv2().send(
+        new DeregisterTargetsCommand({
+          TargetGroupArn: registration.targetGroupArn,
+          Targets: [{ Id: instanceId, Port: registration.port }],
+        }),
+      );
     }
     await record({
       action: ACTIONS.deregisteredFromTargetGroup,
       target: instanceId,
-      details: { prior: { ...registration, registered: true }, now: { registered: false }, by: stillThere ? 'elasticloadbalancing:DeregisterTargets' : 'autoscaling:DetachInstances' },
+      details: {
+        prior: { ...registration, registered: true },
+        now: { registered: false },
+        by: stillThere ? 'elasticloadbalancing:DeregisterTargets' : 'autoscaling:DetachInstances',
+      },
     });
   }
-  return { step: STEP, instanceId, status: 'contained', checks: [], gaps, targetGroups: registrations, ...(detached ? { autoScalingGroup: detached } : {}) };
+  return {
+    step: STEP,
+    instanceId,
+    status: 'contained',
+    checks: [],
+    gaps,
+    targetGroups: registrations,
+    ...(detached ? { autoScalingGroup: detached } : {}),
+  };
 }
 
 /** Decrementing keeps the group from launching a twin from the same (possibly compromised) launch template, unless it is at its minimum. */

@@ -50,7 +50,9 @@ export async function examineEvidence(input: ExamineEvidenceInput, deps: TaskDep
     const s3 = deps.clients.forensics(region).s3();
     const entries = await store.readEntries();
     const artifacts = latestArtifacts(entries);
-    const verdicts = await mapLimit(artifacts, 8, (artifact) => examine(s3, store.bucket, casePrefix(input.case.caseId), artifact));
+    const verdicts = await mapLimit(artifacts, 8, (artifact) =>
+      examine(s3, store.bucket, casePrefix(input.case.caseId), artifact),
+    );
     const chain = verifyChain(entries);
     const gapsBefore = gaps.length;
     artifacts.forEach((artifact, index) => {
@@ -59,12 +61,18 @@ export async function examineEvidence(input: ExamineEvidenceInput, deps: TaskDep
       (verdict === 'missing' ? missing : altered).push(artifact.key);
       gaps.push({ target: artifact.key, step: 'ExamineEvidence', reason: REASONS[verdict], error: verdict });
     });
-    for (const issue of chain) gaps.push({ target: `case/${region}`, step: 'ExamineEvidence', reason: issue.message, error: issue.kind });
+    for (const issue of chain)
+      gaps.push({ target: `case/${region}`, step: 'ExamineEvidence', reason: issue.message, error: issue.kind });
     const regionTargets = input.case.targets.filter((target) => target.region === region);
     const holes = input.case.mode === 'collect' ? missingCategories(input.case, regionTargets, entries) : [];
     for (const hole of holes) {
       incomplete.push(hole);
-      gaps.push({ target: hole.target, step: 'ExamineEvidence', reason: `no ${hole.category} evidence was recorded for this target`, error: 'incomplete' });
+      gaps.push({
+        target: hole.target,
+        step: 'ExamineEvidence',
+        reason: `no ${hole.category} evidence was recorded for this target`,
+        error: 'incomplete',
+      });
     }
     const ok = verdicts.filter((verdict) => verdict === 'ok').length;
     totals.examined += artifacts.length;
@@ -78,12 +86,21 @@ export async function examineEvidence(input: ExamineEvidenceInput, deps: TaskDep
         ok,
         entries: entries.length,
         head: entries[entries.length - 1]?.hash,
-        problems: gaps.slice(gapsBefore, gapsBefore + LIST_LIMIT).map((gap) => ({ target: gap.target, problem: gap.error })),
+        problems: gaps
+          .slice(gapsBefore, gapsBefore + LIST_LIMIT)
+          .map((gap) => ({ target: gap.target, problem: gap.error })),
         problemCount: gaps.length - gapsBefore,
       },
     });
   }
-  return { caseId: input.case.caseId, ...totals, altered: altered.slice(0, LIST_LIMIT), missing: missing.slice(0, LIST_LIMIT), incomplete: incomplete.slice(0, LIST_LIMIT), gaps: gaps.slice(0, LIST_LIMIT) };
+  return {
+    caseId: input.case.caseId,
+    ...totals,
+    altered: altered.slice(0, LIST_LIMIT),
+    missing: missing.slice(0, LIST_LIMIT),
+    incomplete: incomplete.slice(0, LIST_LIMIT),
+    gaps: gaps.slice(0, LIST_LIMIT),
+  };
 }
 
 const REASONS: Readonly<Record<Exclude<Verdict, 'ok'>, string>> = {
@@ -107,7 +124,9 @@ function latestArtifacts(entries: readonly CustodyEntry[]): ArtifactRecord[] {
 async function examine(s3: S3Client, bucket: string, prefix: string, artifact: ArtifactRecord): Promise<Verdict> {
   let response;
   try {
-    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${artifact.key}`, ChecksumMode: 'ENABLED' }));
+    response = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${artifact.key}`, ChecksumMode: 'ENABLED' }),
+    );
   } catch (error) {
     if (['NoSuchKey', 'NotFound'].includes(errorName(error))) return 'missing';
     throw error;
@@ -124,7 +143,8 @@ async function examine(s3: S3Client, bucket: string, prefix: string, artifact: A
   const sha256 = hash.digest('hex');
   if (sha256 !== artifact.sha256 || bytes !== artifact.bytes) return 'altered';
   const fullObject = (value: string | undefined): value is string => value !== undefined && !value.includes('-');
-  if (fullObject(response.ChecksumSHA256) && response.ChecksumSHA256 !== hexToBase64(sha256)) return 'checksum-mismatch';
+  if (fullObject(response.ChecksumSHA256) && response.ChecksumSHA256 !== hexToBase64(sha256))
+    return 'checksum-mismatch';
   if (fullObject(response.ChecksumCRC32) && response.ChecksumCRC32 !== crc32Base64(crc)) return 'checksum-mismatch';
   return 'ok';
 }
@@ -144,13 +164,19 @@ export function plannedCategories(custodyCase: Case): Category[] {
  * A category is present for a target when an artifact sits under `<accountId>/<instanceId>/<category>/`; snapshots are
  * not objects, so for them a `snapshot.*` entry about the instance (as target or details.instanceId) counts.
  */
-function missingCategories(custodyCase: Case, targets: readonly Target[], entries: readonly CustodyEntry[]): Array<{ target: string; category: Category }> {
+function missingCategories(
+  custodyCase: Case,
+  targets: readonly Target[],
+  entries: readonly CustodyEntry[],
+): Array<{ target: string; category: Category }> {
   const holes: Array<{ target: string; category: Category }> = [];
   for (const target of targets) {
     const base = `${target.accountId}/${target.instanceId}/`;
     for (const category of plannedCategories(custodyCase)) {
       const hasArtifact = entries.some((entry) => entry.artifact?.key.startsWith(`${base}${category}/`));
-      const hasSnapshot = category === 'snapshots' && entries.some((entry) => entry.action.startsWith('snapshot.') && aboutInstance(entry, target.instanceId));
+      const hasSnapshot =
+        category === 'snapshots' &&
+        entries.some((entry) => entry.action.startsWith('snapshot.') && aboutInstance(entry, target.instanceId));
       if (!hasArtifact && !hasSnapshot) holes.push({ target: targetLabel(target), category });
     }
   }

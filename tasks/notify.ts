@@ -14,7 +14,10 @@ export const NotifyInputSchema = z.object({
   case: CaseSchema,
   event: z.enum(['started', 'contained', 'finished']),
   /** What the state machine knows at that point: an overall status and gaps (e.g. RenderReport's or SealCase's output). */
-  summary: z.object({ status: z.string().max(64).optional(), gaps: z.array(GapSchema).optional() }).passthrough().optional(),
+  summary: z
+    .object({ status: z.string().max(64).optional(), gaps: z.array(GapSchema).optional() })
+    .passthrough()
+    .optional(),
 });
 export type NotifyInput = z.infer<typeof NotifyInputSchema>;
 
@@ -34,7 +37,9 @@ const TOPIC_REGION = /^arn:aws(?:-cn|-us-gov)?:sns:([a-z0-9-]+):\d{12}:/;
 export function reportLocations(custodyCase: Case, deps: TaskDeps): string[] {
   return caseRegions(custodyCase).flatMap((region) => {
     const destination = deps.config.regions[region];
-    return destination ? [`s3://${destination.evidenceBucket}/${casePrefix(custodyCase.caseId)}report/report.html`] : [];
+    return destination
+      ? [`s3://${destination.evidenceBucket}/${casePrefix(custodyCase.caseId)}report/report.html`]
+      : [];
   });
 }
 
@@ -48,13 +53,17 @@ export function notificationText(input: NotifyInput, deps: TaskDeps): { subject:
   const status = statusOf(input);
   const dry = c.mode === 'dry-run' ? ' [dry run]' : '';
   // Subject: at most 100 printable ASCII characters, no line breaks (SNS API Reference, Publish).
-  const subject = `Custody case ${c.caseId.slice(0, 8)} ${input.event}: ${status}${dry}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+  const subject = `Custody case ${c.caseId.slice(0, 8)} ${input.event}: ${status}${dry}`
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 100);
   const gaps = input.summary?.gaps ?? [];
   const lines = [
     `Custody case ${c.caseId} ${input.event}${dry}.`,
     `Status: ${status}`,
     `Targets: ${c.targets.map((t) => `${t.accountId}/${t.region}/${t.instanceId}`).join(', ')}`,
-    ...(c.finding ? [`Finding: ${c.finding.type} (${c.finding.severityLabel} ${c.finding.severity}) ${c.finding.arn}`] : []),
+    ...(c.finding
+      ? [`Finding: ${c.finding.type} (${c.finding.severityLabel} ${c.finding.severity}) ${c.finding.arn}`]
+      : []),
     `Requested by: ${c.requestedBy}${c.reason ? ` (${c.reason})` : ''}`,
     ...(gaps.length > 0 ? [`Gaps: ${gaps.length}; first: ${gaps[0].target} ${gaps[0].step}: ${gaps[0].reason}`] : []),
     ...reportLocations(c, deps).map((location) => `Report: ${location}`),
@@ -75,7 +84,8 @@ export function findingIdentifier(finding: Finding): { Id: string; ProductArn: s
 async function updateFinding(input: NotifyInput, deps: TaskDeps, gaps: Gap[]): Promise<NotifyOutput['securityHub']> {
   const finding = input.case.finding;
   if (!finding) return { skipped: 'the case did not come from a finding' };
-  if (input.case.mode === 'dry-run') return { skipped: 'dry run: the finding is left unchanged (would set Workflow.Status NOTIFIED)' };
+  if (input.case.mode === 'dry-run')
+    return { skipped: 'dry run: the finding is left unchanged (would set Workflow.Status NOTIFIED)' };
   const identifier = findingIdentifier(finding);
   try {
     // BatchUpdateFindings (Security Hub API Reference): Note needs Text and UpdatedBy; NOTIFIED is a customer workflow state.
@@ -85,16 +95,35 @@ async function updateFinding(input: NotifyInput, deps: TaskDeps, gaps: Gap[]): P
       .send(
         new BatchUpdateFindingsCommand({
           FindingIdentifiers: [identifier],
-          Note: { Text: `Custody case ${input.case.caseId}: ${input.event} (${statusOf(input)}). ${reportLocations(input.case, deps).join(' ')}`.slice(0, 512), UpdatedBy: 'custody' },
+          Note: {
+            Text: `Custody case ${input.case.caseId}: ${input.event} (${statusOf(input)}). ${reportLocations(input.case, deps).join(' ')}`.slice(
+              0,
+              512,
+            ),
+            UpdatedBy: 'custody',
+          },
           Workflow: { Status: 'NOTIFIED' },
         }),
       );
-    const unprocessed = (response.UnprocessedFindings ?? []).map((item) => `${item.FindingIdentifier?.Id ?? '?'}: ${item.ErrorCode ?? ''} ${item.ErrorMessage ?? ''}`.trim());
-    for (const reason of unprocessed) gaps.push({ target: 'case', step: 'Notify', reason: `Security Hub did not update the finding: ${reason}`, error: 'UnprocessedFinding' });
+    const unprocessed = (response.UnprocessedFindings ?? []).map((item) =>
+      `${item.FindingIdentifier?.Id ?? '?'}: ${item.ErrorCode ?? ''} ${item.ErrorMessage ?? ''}`.trim(),
+    );
+    for (const reason of unprocessed)
+      gaps.push({
+        target: 'case',
+        step: 'Notify',
+        reason: `Security Hub did not update the finding: ${reason}`,
+        error: 'UnprocessedFinding',
+      });
     return { processed: response.ProcessedFindings?.length ?? 0, unprocessed };
   } catch (error) {
     if (TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
-    gaps.push({ target: 'case', step: 'Notify', reason: `Security Hub finding not updated: ${errorMessage(error)}`, error: errorName(error) });
+    gaps.push({
+      target: 'case',
+      step: 'Notify',
+      reason: `Security Hub finding not updated: ${errorMessage(error)}`,
+      error: errorName(error),
+    });
     return { skipped: `BatchUpdateFindings failed: ${errorName(error)}` };
   }
 }
@@ -107,7 +136,13 @@ export async function notify(input: NotifyInput, deps: TaskDeps): Promise<Notify
   if (!topicArn) return { ...base, skipped: 'no topic configured', securityHub, gaps };
   // SNS publishes only to topics in the client's region (SNS API Reference, Publish): the client follows the topic.
   const region = TOPIC_REGION.exec(topicArn)?.[1];
-  if (!region) return { ...base, topicArn, securityHub, gaps: [...gaps, { target: 'case', step: 'Notify', reason: `snsTopicArn ${topicArn} is not an SNS topic ARN` }] };
+  if (!region)
+    return {
+      ...base,
+      topicArn,
+      securityHub,
+      gaps: [...gaps, { target: 'case', step: 'Notify', reason: `snsTopicArn ${topicArn} is not an SNS topic ARN` }],
+    };
   const { subject, message } = notificationText(input, deps);
   try {
     const response = await deps.clients
@@ -118,13 +153,29 @@ export async function notify(input: NotifyInput, deps: TaskDeps): Promise<Notify
           TopicArn: topicArn,
           Subject: subject,
           Message: message,
-          MessageAttributes: { caseId: { DataType: 'String', StringValue: input.case.caseId }, event: { DataType: 'String', StringValue: input.event } },
+          MessageAttributes: {
+            caseId: { DataType: 'String', StringValue: input.case.caseId },
+            event: { DataType: 'String', StringValue: input.event },
+          },
         }),
       );
     return { ...base, topicArn, ...(response.MessageId ? { messageId: response.MessageId } : {}), securityHub, gaps };
   } catch (error) {
     if (TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
-    return { ...base, topicArn, securityHub, gaps: [...gaps, { target: 'case', step: 'Notify', reason: `notification not sent: ${errorMessage(error)}`, error: errorName(error) }] };
+    return {
+      ...base,
+      topicArn,
+      securityHub,
+      gaps: [
+        ...gaps,
+        {
+          target: 'case',
+          step: 'Notify',
+          reason: `notification not sent: ${errorMessage(error)}`,
+          error: errorName(error),
+        },
+      ],
+    };
   }
 }
 

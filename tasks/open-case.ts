@@ -37,7 +37,10 @@ export async function openCase(input: OpenCaseInput, deps: TaskDeps): Promise<Op
       });
     } catch (error) {
       if (error instanceof Error && error.name === 'ObjectExistsError') {
-        throw new CaseAlreadyOpenError(`case ${custodyCase.caseId} is already open in ${region}`, { caseId: custodyCase.caseId, region });
+        throw new CaseAlreadyOpenError(`case ${custodyCase.caseId} is already open in ${region}`, {
+          caseId: custodyCase.caseId,
+          region,
+        });
       }
       throw error;
     }

@@ -39,9 +39,15 @@ export interface ReleaseIsolationOutput {
 }
 
 export async function releaseIsolation(input: ReleaseIsolationInput, deps: TaskDeps): Promise<ReleaseIsolationOutput> {
-  if (input.entries.length === 0) throw new CaseNotFoundError(`no custody log entries for case ${input.case.caseId}: nothing to release`, { caseId: input.case.caseId });
+  if (input.entries.length === 0)
+    throw new CaseNotFoundError(`no custody log entries for case ${input.case.caseId}: nothing to release`, {
+      caseId: input.case.caseId,
+    });
   const targets = input.case.targets.filter((target) => !input.instanceId || target.instanceId === input.instanceId);
-  if (targets.length === 0) throw new CaseNotFoundError(`case ${input.case.caseId} has no target ${input.instanceId ?? ''}`, { caseId: input.case.caseId });
+  if (targets.length === 0)
+    throw new CaseNotFoundError(`case ${input.case.caseId} has no target ${input.instanceId ?? ''}`, {
+      caseId: input.case.caseId,
+    });
   const plans = targets.map((target) => ({ target, plan: releasePlan(input.entries, target.instanceId) }));
   // Every instance is checked before any is touched: a refusal leaves the whole case as containment left it.
   for (const { target, plan } of plans) await checkUnchanged(target, plan, deps);
@@ -68,12 +74,21 @@ async function checkUnchanged(target: Target, plan: ReleasePlan, deps: TaskDeps)
   if (plan.autoScalingGroup && !plan.released.has('auto-scaling-group')) {
     const membership = await asgMembership(clients.autoScaling(), target.instanceId);
     if (membership) {
-      throw new IsolationChangedError(`${target.instanceId} is back in ${membership.autoScalingGroupName} already; refusing to release`, { instanceId: target.instanceId });
+      throw new IsolationChangedError(
+        `${target.instanceId} is back in ${membership.autoScalingGroupName} already; refusing to release`,
+        { instanceId: target.instanceId },
+      );
     }
   }
 }
 
-async function releaseOne(input: ReleaseIsolationInput, target: Target, plan: ReleasePlan, deps: TaskDeps, gaps: Gap[]): Promise<InstanceRelease> {
+async function releaseOne(
+  input: ReleaseIsolationInput,
+  target: Target,
+  plan: ReleasePlan,
+  deps: TaskDeps,
+  gaps: Gap[],
+): Promise<InstanceRelease> {
   const { instanceId } = target;
   if (!hasContainment(plan)) return { instanceId, status: 'nothing-to-release', restored: [] };
   const record = recorder({ case: input.case, target }, deps);
@@ -95,7 +110,9 @@ async function releaseOne(input: ReleaseIsolationInput, target: Target, plan: Re
     await attempt('network', async () => {
       const changes = [];
       for (const [networkInterfaceId, groups] of plan.networkInterfaces) {
-        await clients.ec2().send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: networkInterfaceId, Groups: groups }));
+        await clients
+          .ec2()
+          .send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: networkInterfaceId, Groups: groups }));
         changes.push({ networkInterfaceId, groups });
       }
       return { prior: { isolationGroupId: plan.isolationGroupId }, now: { networkInterfaces: changes } };
@@ -105,8 +122,17 @@ async function releaseOne(input: ReleaseIsolationInput, target: Target, plan: Re
   if (group) {
     await attempt('auto-scaling-group', async () => {
       // "AttachInstances" raises the desired capacity by one: exact when containment decremented it, one more otherwise.
-      await clients.autoScaling().send(new AttachInstancesCommand({ AutoScalingGroupName: group.name, InstanceIds: [instanceId] }));
-      if (group.replacementLaunched) gaps.push(gap(target, STEP, `${group.name} keeps the replacement it launched: its desired capacity is one above what it was`));
+      await clients
+        .autoScaling()
+        .send(new AttachInstancesCommand({ AutoScalingGroupName: group.name, InstanceIds: [instanceId] }));
+      if (group.replacementLaunched)
+        gaps.push(
+          gap(
+            target,
+            STEP,
+            `${group.name} keeps the replacement it launched: its desired capacity is one above what it was`,
+          ),
+        );
       return { prior: { autoScalingGroupName: null }, now: { autoScalingGroupName: group.name } };
     });
   }
@@ -115,8 +141,14 @@ async function releaseOne(input: ReleaseIsolationInput, target: Target, plan: Re
       const live = await targetRegistrations(clients.elbv2(), instanceId, undefined);
       const registered = [];
       for (const registration of plan.targetGroups) {
-        if (live.some((left) => left.targetGroupArn === registration.targetGroupArn && left.port === registration.port)) continue;
-        await clients.elbv2().send(new RegisterTargetsCommand({ TargetGroupArn: registration.targetGroupArn, Targets: [{ Id: instanceId, Port: registration.port }] }));
+        if (live.some((left) => left.targetGroupArn === registration.targetGroupArn && left.port === registration.port))
+          continue;
+        await clients.elbv2().send(
+          new RegisterTargetsCommand({
+            TargetGroupArn: registration.targetGroupArn,
+            Targets: [{ Id: instanceId, Port: registration.port }],
+          }),
+        );
         registered.push(registration);
       }
       return { now: { targetGroups: plan.targetGroups }, registeredByRelease: registered };
@@ -125,10 +157,17 @@ async function releaseOne(input: ReleaseIsolationInput, target: Target, plan: Re
   for (const policy of plan.revokePolicies) {
     await attempt(`credentials:${policy.roleName}`, async () => {
       try {
-        await clients.iam().send(new DeleteRolePolicyCommand({ RoleName: policy.roleName, PolicyName: policy.policyName }));
+        await clients
+          .iam()
+          .send(new DeleteRolePolicyCommand({ RoleName: policy.roleName, PolicyName: policy.policyName }));
       } catch (error) {
         if (errorName(error) !== 'NoSuchEntity') throw error;
-        return { ...policy, prior: { present: false }, now: { present: false }, note: 'policy already removed by someone else' };
+        return {
+          ...policy,
+          prior: { present: false },
+          now: { present: false },
+          note: 'policy already removed by someone else',
+        };
       }
       return { ...policy, prior: { present: true }, now: { present: false } };
     });

@@ -50,7 +50,11 @@ export interface RenderReportOutput {
   readonly gaps: Gap[];
 }
 
-const CONTENT_TYPES = { json: 'application/json', md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8' } as const;
+const CONTENT_TYPES = {
+  json: 'application/json',
+  md: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+} as const;
 
 export async function renderCaseReport(input: RenderReportInput, deps: TaskDeps): Promise<RenderReportOutput> {
   const reports: RenderedRegion[] = [];
@@ -60,13 +64,23 @@ export async function renderCaseReport(input: RenderReportInput, deps: TaskDeps)
       reports.push(await renderRegion(input, region, deps, gaps));
     } catch (error) {
       if (TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
-      gaps.push({ target: `case/${region}`, step: 'RenderReport', reason: `the report could not be written in ${region}: ${errorMessage(error)}`, error: errorName(error) });
+      gaps.push({
+        target: `case/${region}`,
+        step: 'RenderReport',
+        reason: `the report could not be written in ${region}: ${errorMessage(error)}`,
+        error: errorName(error),
+      });
     }
   }
   return { caseId: input.case.caseId, reports, gaps };
 }
 
-async function renderRegion(input: RenderReportInput, region: string, deps: TaskDeps, gaps: Gap[]): Promise<RenderedRegion> {
+async function renderRegion(
+  input: RenderReportInput,
+  region: string,
+  deps: TaskDeps,
+  gaps: Gap[],
+): Promise<RenderedRegion> {
   const custodyCase: Case = input.case;
   const bucket = forensicsFor(deps.config, region).evidenceBucket;
   const url = `s3://${bucket}/${casePrefix(custodyCase.caseId)}`;
@@ -93,12 +107,23 @@ async function renderRegion(input: RenderReportInput, region: string, deps: Task
   const sha256: Record<string, string> = {};
   for (const kind of ['json', 'md', 'html'] as const) {
     try {
-      const record = await store.putArtifact({ key: REPORT_KEYS[kind], body: rendered[kind], contentType: CONTENT_TYPES[kind], source: 'custody:render-report', target: 'case' });
+      const record = await store.putArtifact({
+        key: REPORT_KEYS[kind],
+        body: rendered[kind],
+        contentType: CONTENT_TYPES[kind],
+        source: 'custody:render-report',
+        target: 'case',
+      });
       sha256[kind] = record.sha256;
     } catch (error) {
       // Evidence is write-once: a retried RenderReport finds its earlier report in place and leaves it, as recorded.
       if (!alreadyWritten(error)) throw error;
-      gaps.push({ target: `case/${region}`, step: 'RenderReport', reason: `${REPORT_KEYS[kind]} was already written by an earlier attempt and was kept`, error: 'ObjectExistsError' });
+      gaps.push({
+        target: `case/${region}`,
+        step: 'RenderReport',
+        reason: `${REPORT_KEYS[kind]} was already written by an earlier attempt and was kept`,
+        error: 'ObjectExistsError',
+      });
     }
   }
   gaps.push(...sizeGaps);

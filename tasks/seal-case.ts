@@ -39,7 +39,14 @@ export interface SealCaseOutput {
 export function custodyStoreFor(deps: TaskDeps, caseId: string, region: string): CustodyStore {
   const store = deps.store(caseId, region) as Partial<CustodyStore>;
   if (typeof store.readEntries === 'function' && typeof store.append === 'function') return store as CustodyStore;
-  return createCaseStore({ caseId, region, config: deps.config, clients: deps.clients, actor: deps.actor, now: () => deps.now() });
+  return createCaseStore({
+    caseId,
+    region,
+    config: deps.config,
+    clients: deps.clients,
+    actor: deps.actor,
+    now: () => deps.now(),
+  });
 }
 
 export async function sealCase(input: SealCaseInput, deps: TaskDeps): Promise<SealCaseOutput> {
@@ -50,7 +57,12 @@ export async function sealCase(input: SealCaseInput, deps: TaskDeps): Promise<Se
       sealed.push(await sealRegion(input.case, region, deps, gaps));
     } catch (error) {
       if (TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
-      gaps.push({ target: `case/${region}`, step: 'SealCase', reason: `the case could not be sealed in ${region}`, error: errorMessage(error) });
+      gaps.push({
+        target: `case/${region}`,
+        step: 'SealCase',
+        reason: `the case could not be sealed in ${region}`,
+        error: errorMessage(error),
+      });
     }
   }
   return { caseId: input.case.caseId, sealed, gaps };
@@ -68,15 +80,31 @@ async function sealRegion(custodyCase: Case, region: string, deps: TaskDeps, gap
   let entries = await store.readEntries();
   // A retried SealCase finds its own case.sealed entry last and seals the same log again, byte for byte.
   if (entries[entries.length - 1]?.action !== 'case.sealed') {
-    await store.append({ action: 'case.sealed', target: 'case', details: { artifacts: entries.filter((entry) => entry.artifact).length } });
+    await store.append({
+      action: 'case.sealed',
+      target: 'case',
+      details: { artifacts: entries.filter((entry) => entry.artifact).length },
+    });
     entries = await store.readEntries();
   }
   for (const issue of verifyChain(entries)) {
-    gaps.push({ target: `case/${region}`, step: 'SealCase', reason: `custody log problem sealed as found: ${issue.message}`, error: issue.kind });
+    gaps.push({
+      target: `case/${region}`,
+      step: 'SealCase',
+      reason: `custody log problem sealed as found: ${issue.message}`,
+      error: issue.kind,
+    });
   }
   const retainUntil = new Date(deps.now().getTime() + deps.config.retentionDays * 86_400_000);
   const write = (key: string, body: string | Buffer, contentType: string): Promise<void> =>
-    putOnce(s3, { bucket: destination.evidenceBucket, key: `${prefix}${key}`, body, kmsKeyId: destination.evidenceKeyArn, retainUntil, contentType });
+    putOnce(s3, {
+      bucket: destination.evidenceBucket,
+      key: `${prefix}${key}`,
+      body,
+      kmsKeyId: destination.evidenceKeyArn,
+      retainUntil,
+      contentType,
+    });
 
   const jsonl = toJsonl(entries);
   await write('custody.jsonl', jsonl, 'application/x-ndjson');
@@ -95,7 +123,11 @@ async function sealRegion(custodyCase: Case, region: string, deps: TaskDeps, gap
   });
   const manifestBytes = serializeManifest(manifest);
   await write('manifest.json', manifestBytes, 'application/json');
-  await write('manifest.sig', await signManifest(kms, destination.signingKeyArn, manifestBytes), 'application/octet-stream');
+  await write(
+    'manifest.sig',
+    await signManifest(kms, destination.signingKeyArn, manifestBytes),
+    'application/octet-stream',
+  );
   return { region, ...summary(destination.evidenceBucket, prefix, manifestBytes) };
 }
 
@@ -104,7 +136,11 @@ function sealEntry(entries: readonly CustodyEntry[]): CustodyEntry {
 }
 
 /** A case already sealed (manifest.sig present) is reported as it stands: a seal is never redone. */
-async function existingSeal(s3: S3Client, bucket: string, prefix: string): Promise<Omit<SealedRegion, 'region'> | undefined> {
+async function existingSeal(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<Omit<SealedRegion, 'region'> | undefined> {
   try {
     await readObject(s3, bucket, `${prefix}manifest.sig`);
   } catch (error) {
@@ -136,7 +172,10 @@ async function putOnce(s3: S3Client, object: Parameters<typeof putLocked>[1]): P
     if (!CONFLICTS.includes(errorName(error))) throw error;
     const existing = await readObject(s3, object.bucket, object.key);
     if (sha256Hex(existing) !== sha256Hex(object.body)) {
-      throw new EvidenceWriteError(`s3://${object.bucket}/${object.key} already exists with other content; the seal was not overwritten`, { key: object.key });
+      throw new EvidenceWriteError(
+        `s3://${object.bucket}/${object.key} already exists with other content; the seal was not overwritten`,
+        { key: object.key },
+      );
     }
   }
 }

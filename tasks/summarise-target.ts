@@ -52,11 +52,19 @@ export async function summariseTarget(input: SummariseTargetInput, deps: TaskDep
     const reason = causeText(failure.Cause);
     add({ target: targetLabel(input.target), step, reason, error: failure.Error });
     steps[step] = 'failed';
-    await store.record({ action: 'step.failed', target: input.target.instanceId, details: { step, error: failure.Error, reason } });
+    await store.record({
+      action: 'step.failed',
+      target: input.target.instanceId,
+      details: { step, error: failure.Error, reason },
+    });
   }
   const failedEssential = ESSENTIAL_STEPS.some((step) => steps[step] === 'failed' || !(step in steps));
   const status: TargetStatus = failedEssential ? 'failed' : gaps.length > 0 ? 'partial' : 'complete';
-  await store.record({ action: 'target.summarised', target: input.target.instanceId, details: { status, steps, gaps: gaps.length } });
+  await store.record({
+    action: 'target.summarised',
+    target: input.target.instanceId,
+    details: { status, steps, gaps: gaps.length },
+  });
   return { target: input.target, status, steps, gaps };
 }
 

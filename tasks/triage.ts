@@ -41,7 +41,9 @@ export function triage(event: unknown, deps: TriageDeps): Case {
   const options: CaseOptions = CaseOptionsSchema.parse({
     isolationPolicy: config?.isolationPolicy,
     // A region whose workstation is enabled by default examines its targets there unless the request says otherwise.
-    ...(draft.targets.some((target) => config?.regions[target.region]?.workstation?.enabledByDefault) ? { examine: { workstation: true } } : {}),
+    ...(draft.targets.some((target) => config?.regions[target.region]?.workstation?.enabledByDefault)
+      ? { examine: { workstation: true } }
+      : {}),
     ...definedOnly(draft.options),
   });
   const candidate = {

@@ -3,7 +3,8 @@ import type { ProgressEvent } from '../../statemachines/runner';
 import type { CliIo } from '../io';
 
 /** Polling plumbing: the loop's start and its outcome are shown, not every poll. */
-const QUIET_STATES = /^(Wait|Track|Check|.*Done$|IsolateBeforeCapture$|IsolateAfterCapture$|Workstation(Started|Ready|Cleaned|Examined|Done)$|ExaminationDone$)/;
+const QUIET_STATES =
+  /^(Wait|Track|Check|.*Done$|IsolateBeforeCapture$|IsolateAfterCapture$|Workstation(Started|Ready|Cleaned|Examined|Done)$|ExaminationDone$)/;
 
 export function renderProgress(io: CliIo): (event: ProgressEvent) => void {
   let phase = '';

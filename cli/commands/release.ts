@@ -35,9 +35,17 @@ interface RegionalCase {
 const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const S3_CASE = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/cases\/([^/]+)\/?$/;
 
-export async function releaseCommand(caseRef: string, options: ReleaseOptions, io: CliIo, env: CommandEnv = {}): Promise<ExitCode> {
+export async function releaseCommand(
+  caseRef: string,
+  options: ReleaseOptions,
+  io: CliIo,
+  env: CommandEnv = {},
+): Promise<ExitCode> {
   if (isFolder(caseRef)) {
-    if (!options.plan) throw new InvalidInputError(`${caseRef} is a local copy of a case: inspect it with --plan; release acts on the case in its evidence bucket`);
+    if (!options.plan)
+      throw new InvalidInputError(
+        `${caseRef} is a local copy of a case: inspect it with --plan; release acts on the case in its evidence bucket`,
+      );
     return printPlans([readLocalCase(caseRef, options.instance)], io);
   }
   const config = loadCliConfig(options, env);
@@ -51,7 +59,9 @@ export async function releaseCommand(caseRef: string, options: ReleaseOptions, i
     if (regional) found.push(regional);
   }
   if (found.length === 0) {
-    io.err(`no case ${caseId}${options.instance ? ` with instance ${options.instance}` : ''} in the evidence bucket of ${regions.join(', ')}`);
+    io.err(
+      `no case ${caseId}${options.instance ? ` with instance ${options.instance}` : ''} in the evidence bucket of ${regions.join(', ')}`,
+    );
     return EXIT.badInput;
   }
   if (options.plan) return printPlans(found, io);
@@ -73,10 +83,18 @@ export async function releaseCommand(caseRef: string, options: ReleaseOptions, i
   return code;
 }
 
-async function releaseRegion(regional: RegionalCase, instanceId: string | undefined, deps: TaskDeps, io: CliIo): Promise<ExitCode> {
+async function releaseRegion(
+  regional: RegionalCase,
+  instanceId: string | undefined,
+  deps: TaskDeps,
+  io: CliIo,
+): Promise<ExitCode> {
   let output: ReleaseIsolationOutput;
   try {
-    output = await releaseIsolation({ case: regional.case, entries: [...regional.entries], ...(instanceId ? { instanceId } : {}) }, deps);
+    output = await releaseIsolation(
+      { case: regional.case, entries: [...regional.entries], ...(instanceId ? { instanceId } : {}) },
+      deps,
+    );
   } catch (error) {
     const name = errorName(error);
     if (name === 'CaseNotFoundError') {
@@ -98,30 +116,47 @@ async function releaseRegion(regional: RegionalCase, instanceId: string | undefi
 }
 
 /** The case id and the regions whose evidence buckets may hold it. */
-function locate(caseRef: string, options: ReleaseOptions, config: CustodyConfig): { caseId: string; regions: string[] } {
+function locate(
+  caseRef: string,
+  options: ReleaseOptions,
+  config: CustodyConfig,
+): { caseId: string; regions: string[] } {
   const s3 = S3_CASE.exec(caseRef);
   const caseId = s3 ? s3[2] : caseRef;
-  if (!CASE_ID.test(caseId)) throw new InvalidInputError(`not a case id, case folder or s3://<bucket>/cases/<caseId>/ location: ${caseRef}`);
+  if (!CASE_ID.test(caseId))
+    throw new InvalidInputError(`not a case id, case folder or s3://<bucket>/cases/<caseId>/ location: ${caseRef}`);
   const configured = Object.keys(config.regions).sort();
   let regions = configured;
   if (s3) {
     regions = configured.filter((region) => config.regions[region].evidenceBucket === s3[1]);
-    if (regions.length === 0) throw new InvalidInputError(`bucket ${s3[1]} is not the evidence bucket of any configured region`);
+    if (regions.length === 0)
+      throw new InvalidInputError(`bucket ${s3[1]} is not the evidence bucket of any configured region`);
   }
   if (options.region) {
-    if (!config.regions[options.region]) throw new RegionNotConfiguredError(`region ${options.region} has no forensics account in the configuration`, { region: options.region });
+    if (!config.regions[options.region])
+      throw new RegionNotConfiguredError(`region ${options.region} has no forensics account in the configuration`, {
+        region: options.region,
+      });
     regions = regions.filter((region) => region === options.region);
     if (regions.length === 0) throw new InvalidInputError(`--region ${options.region} is not the region of ${caseRef}`);
   }
   return { caseId, regions };
 }
 
-async function readRegionalCase(context: AwsContext, config: CustodyConfig, caseId: string, region: string, instanceId?: string): Promise<RegionalCase | undefined> {
+async function readRegionalCase(
+  context: AwsContext,
+  config: CustodyConfig,
+  caseId: string,
+  region: string,
+  instanceId?: string,
+): Promise<RegionalCase | undefined> {
   const bucket = config.regions[region].evidenceBucket;
   const s3 = context.clients.forensics(region).s3();
   let custodyCase: Case;
   try {
-    custodyCase = CaseSchema.parse(JSON.parse((await readObject(s3, bucket, `${casePrefix(caseId)}case.json`)).toString('utf8')));
+    custodyCase = CaseSchema.parse(
+      JSON.parse((await readObject(s3, bucket, `${casePrefix(caseId)}case.json`)).toString('utf8')),
+    );
   } catch (error) {
     if (errorName(error) === 'NoSuchKey') return undefined;
     throw error;
@@ -146,9 +181,16 @@ function readLocalCase(folder: string, instanceId?: string): RegionalCase {
         .filter((entry): entry is CustodyEntry => entry !== undefined)
     : [];
   const sealed = join(folder, 'custody.jsonl');
-  const entries = perEntry.length > 0 || !existsSync(sealed) ? perEntry : parseJsonl(readFileSync(sealed, 'utf8')).entries;
+  const entries =
+    perEntry.length > 0 || !existsSync(sealed) ? perEntry : parseJsonl(readFileSync(sealed, 'utf8')).entries;
   const region = custodyCase.targets[0]?.region ?? 'unknown';
-  return { region, case: instanceId ? { ...custodyCase, targets: custodyCase.targets.filter((t) => t.instanceId === instanceId) } : custodyCase, entries };
+  return {
+    region,
+    case: instanceId
+      ? { ...custodyCase, targets: custodyCase.targets.filter((t) => t.instanceId === instanceId) }
+      : custodyCase,
+    entries,
+  };
 }
 
 function printPlans(cases: readonly RegionalCase[], io: CliIo): ExitCode {
@@ -161,7 +203,8 @@ function printPlans(cases: readonly RegionalCase[], io: CliIo): ExitCode {
         continue;
       }
       io.out(`${target.instanceId}: would restore`);
-      for (const step of planSteps(plan)) io.out(`  ${plan.released.has(step) ? '(already released) ' : ''}${describeStep(step, plan)}`);
+      for (const step of planSteps(plan))
+        io.out(`  ${plan.released.has(step) ? '(already released) ' : ''}${describeStep(step, plan)}`);
     }
   }
   return EXIT.ok;
@@ -182,10 +225,13 @@ export function describeStep(step: string, plan: ReleasePlan): string {
     return `security groups: ${[...plan.networkInterfaces].map(([eni, groups]) => `${eni} → ${groups.join(', ')}`).join('; ')}`;
   }
   if (step === 'auto-scaling-group') return `Auto Scaling group: ${plan.autoScalingGroup?.name ?? '?'}`;
-  if (step === 'target-groups') return `target groups: ${plan.targetGroups.map((group) => `${group.targetGroupArn} port ${group.port}`).join('; ')}`;
+  if (step === 'target-groups')
+    return `target groups: ${plan.targetGroups.map((group) => `${group.targetGroupArn} port ${group.port}`).join('; ')}`;
   if (step.startsWith('credentials:')) {
     const role = step.slice('credentials:'.length);
-    const policies = plan.revokePolicies.filter((policy) => policy.roleName === role).map((policy) => policy.policyName);
+    const policies = plan.revokePolicies
+      .filter((policy) => policy.roleName === role)
+      .map((policy) => policy.policyName);
     return `role ${role}: session-revocation policy ${policies.join(', ')} removed`;
   }
   return step;

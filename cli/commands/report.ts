@@ -26,7 +26,10 @@ function regionOf(caseDir: string): string | undefined {
     const path = join(caseDir, file);
     if (!existsSync(path)) continue;
     try {
-      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { region?: string; targets?: Array<{ region?: string }> };
+      const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
+        region?: string;
+        targets?: Array<{ region?: string }>;
+      };
       const region = parsed.region ?? parsed.targets?.[0]?.region;
       if (region) return region;
     } catch {
@@ -52,7 +55,9 @@ export async function reportCommand(caseDir: string, options: { out?: string }, 
   const caseId = basename(dir);
   const out = resolve(options.out ?? join(dirname(dir), `${caseId}-report`));
   if (inside(out, dir)) {
-    io.err(`custody: ${out} is inside the case folder; evidence is write-once, so the report is re-rendered elsewhere (--out DIR)`);
+    io.err(
+      `custody: ${out} is inside the case folder; evidence is write-once, so the report is re-rendered elsewhere (--out DIR)`,
+    );
     return EXIT.badInput;
   }
   const prior = priorReport(dir);
@@ -64,11 +69,22 @@ export async function reportCommand(caseDir: string, options: { out?: string }, 
   }));
   const targetGaps = new Set(prior?.targets.flatMap((t) => t.gaps.map((gap) => JSON.stringify(gap))) ?? []);
   // Missing-evidence gaps are recomputed from the folder as it is now; the others are carried over from the run.
-  const extraGaps: Gap[] = (prior?.gaps ?? []).filter((gap) => !targetGaps.has(JSON.stringify(gap)) && gap.error !== 'missing');
+  const extraGaps: Gap[] = (prior?.gaps ?? []).filter(
+    (gap) => !targetGaps.has(JSON.stringify(gap)) && gap.error !== 'missing',
+  );
   const instances: InstanceSize[] = (prior?.plan?.estimate.volumes ?? []).reduce<InstanceSize[]>((list, volume) => {
     const existing = list.find((item) => item.instanceId === volume.target);
-    if (existing) (existing.volumes as Array<{ volumeId: string; sizeGiB: number }>).push({ volumeId: volume.volumeId, sizeGiB: volume.sizeGiB });
-    else list.push({ instanceId: volume.target, volumes: [{ volumeId: volume.volumeId, sizeGiB: volume.sizeGiB }], memoryMiB: prior?.plan?.estimate.memory.find((m) => m.target === volume.target)?.memoryMiB });
+    if (existing)
+      (existing.volumes as Array<{ volumeId: string; sizeGiB: number }>).push({
+        volumeId: volume.volumeId,
+        sizeGiB: volume.sizeGiB,
+      });
+    else
+      list.push({
+        instanceId: volume.target,
+        volumes: [{ volumeId: volume.volumeId, sizeGiB: volume.sizeGiB }],
+        memoryMiB: prior?.plan?.estimate.memory.find((m) => m.target === volume.target)?.memoryMiB,
+      });
     return list;
   }, []);
   const input = await loadModelInput(localSource(dir), {
@@ -83,7 +99,9 @@ export async function reportCommand(caseDir: string, options: { out?: string }, 
   writeFileSync(join(out, 'report.json'), rendered.json);
   writeFileSync(join(out, 'report.md'), rendered.md);
   writeFileSync(join(out, 'report.html'), rendered.html);
-  io.out(`report of case ${model.case.caseId} (${model.status}, ${model.evidence.length} artifacts, ${model.gaps.length} gaps) written to:`);
+  io.out(
+    `report of case ${model.case.caseId} (${model.status}, ${model.evidence.length} artifacts, ${model.gaps.length} gaps) written to:`,
+  );
   for (const file of ['report.html', 'report.md', 'report.json']) io.out(`  ${join(out, file)}`);
   return EXIT.ok;
 }

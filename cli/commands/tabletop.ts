@@ -52,7 +52,8 @@ export async function tabletop(options: TabletopOptions, io: CliIo): Promise<Exi
   const env = createSandboxEnvironment({ scenario, root: out });
   // What operators do once per forensics bucket: stage the pinned capture tools (docs/disk-and-memory.md).
   for (const destination of Object.values(env.config.regions)) {
-    if (env.sandbox.bucketExists(destination.evidenceBucket)) await stageCaptureTools(env.sandbox, destination.evidenceBucket);
+    if (env.sandbox.bucketExists(destination.evidenceBucket))
+      await stageCaptureTools(env.sandbox, destination.evidenceBucket);
   }
   const mode = options.dryRun ? 'dry-run' : 'collect';
   const input = options.dryRun ? asDryRunRequest(scenario.trigger, env.config) : scenario.trigger;
@@ -91,7 +92,10 @@ function summarise(result: RunResult, scenario: Scenario, mode: string, out: str
     };
   }
   const caseDirs = caseDirectories(scenario, out, custodyCase);
-  const targets = (output.targets ?? []).map((summary) => ({ instanceId: summary.target.instanceId, status: summary.status }));
+  const targets = (output.targets ?? []).map((summary) => ({
+    instanceId: summary.target.instanceId,
+    status: summary.status,
+  }));
   const gaps = [
     ...(output.targets ?? []).flatMap((summary) => summary.gaps),
     ...(output.workstations ?? []).flatMap((workstation) => workstation.gaps ?? []),
@@ -103,7 +107,8 @@ function summarise(result: RunResult, scenario: Scenario, mode: string, out: str
   const status = output.duplicate ? 'duplicate' : anyFailed ? 'failed' : gaps.length > 0 ? 'partial' : 'complete';
   const caseDir = caseDirs[0] ?? null;
   const manifest = caseDir && existsSync(join(caseDir, 'manifest.json')) ? join(caseDir, 'manifest.json') : null;
-  const report = caseDir && existsSync(join(caseDir, 'report', 'report.html')) ? join(caseDir, 'report', 'report.html') : null;
+  const report =
+    caseDir && existsSync(join(caseDir, 'report', 'report.html')) ? join(caseDir, 'report', 'report.html') : null;
   return { ...base, caseId: custodyCase.caseId, status, caseDir, caseDirs, targets, gaps, manifest, report };
 }
 
@@ -119,11 +124,13 @@ function caseDirectories(scenario: Scenario, out: string, custodyCase: Case): st
 
 function printSummary(summary: CaseSummary, io: CliIo): void {
   io.out('');
-  if (summary.status === 'rejected' || summary.status === 'failed' && !summary.caseDir) {
+  if (summary.status === 'rejected' || (summary.status === 'failed' && !summary.caseDir)) {
     io.out(`Case ${summary.status}: ${summary.error ?? 'see the progress above'}`);
     return;
   }
-  io.out(`Case ${summary.caseId}: ${summary.status} (${summary.targets.length} target(s), ${summary.gaps.length} gap(s))`);
+  io.out(
+    `Case ${summary.caseId}: ${summary.status} (${summary.targets.length} target(s), ${summary.gaps.length} gap(s))`,
+  );
   for (const gap of summary.gaps) io.out(`  gap  ${gap.target} ${gap.step}: ${gap.reason}`);
   for (const dir of summary.caseDirs) io.out(`Case folder: ${dir}`);
   if (summary.report) io.out(`Report:      ${summary.report}`);

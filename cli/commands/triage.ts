@@ -11,7 +11,9 @@ export async function triageCommand(options: { event: string; config?: string },
   try {
     text = readFileSync(options.event === '-' ? 0 : options.event, 'utf8');
   } catch (error) {
-    throw new InvalidInputError(`cannot read event file ${options.event}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    throw new InvalidInputError(
+      `cannot read event file ${options.event}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    );
   }
   const event = parseEventText(text);
   const config = options.config ? loadConfigFile(options.config) : undefined;

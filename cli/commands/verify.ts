@@ -20,7 +20,10 @@ export interface VerifyCommandOptions {
 export async function verifyCommand(location: string, options: VerifyCommandOptions, io: CliIo): Promise<ExitCode> {
   const publicKeyPem = options.publicKey ? readKey(options.publicKey) : undefined;
   const remote = location.startsWith('s3://');
-  const clientConfig = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { credentials: fromIni({ profile: options.profile, mfaCodeProvider: promptMfaCode }) } : {}) };
+  const clientConfig = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { credentials: fromIni({ profile: options.profile, mfaCodeProvider: promptMfaCode }) } : {}),
+  };
   const report = await verifyCase(location, {
     publicKeyPem,
     ...(remote ? { s3: new S3Client(clientConfig), kms: publicKeyPem ? undefined : new KMSClient(clientConfig) } : {}),

@@ -30,7 +30,10 @@ export class TaskFunction extends Construct {
 
   public constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.role = new iam.Role(this, 'Role', {
       path: ORCHESTRATOR_ROLE_PATH,
       description: `Custody: runs the ${props.stateName} task`,
@@ -40,7 +43,12 @@ export class TaskFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [props.reasons.resource(`${logGroup.logGroupArn}`, 'log streams of this function are created by Lambda with run-time names')],
+        resources: [
+          props.reasons.resource(
+            `${logGroup.logGroupArn}`,
+            'log streams of this function are created by Lambda with run-time names',
+          ),
+        ],
       }),
     );
     for (const statement of props.statements) this.role.addToPolicy(statement);
@@ -54,7 +62,13 @@ export class TaskFunction extends Construct {
       timeout: Duration.minutes(10),
       memorySize: 1024,
       // CUSTODY_ROLE_ARN: the principal every custody log entry of this task names as its actor.
-      environment: { ...props.environment, CUSTODY_ROLE_ARN: this.role.roleArn, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'custody', CUSTODY_STATE: props.stateName },
+      environment: {
+        ...props.environment,
+        CUSTODY_ROLE_ARN: this.role.roleArn,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'custody',
+        CUSTODY_STATE: props.stateName,
+      },
     };
     this.function =
       props.code === 'bundle'
@@ -76,14 +90,20 @@ export class TaskFunction extends Construct {
           })
         : new lambda.Function(this, 'Function', {
             ...common,
-            code: lambda.Code.fromInline(`exports.handler = async () => { throw new Error('stub of ${props.stateName}'); };`),
+            code: lambda.Code.fromInline(
+              `exports.handler = async () => { throw new Error('stub of ${props.stateName}'); };`,
+            ),
             handler: 'index.handler',
           });
     // Active tracing makes CDK grant xray:PutTraceSegments/PutTelemetryRecords, which have no resource-level permissions.
-    props.reasons.resource('*', 'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions (Service Authorization Reference)');
+    props.reasons.resource(
+      '*',
+      'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions (Service Authorization Reference)',
+    );
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime Custody is built and tested for (tsconfig target, esbuild target); moving runtimes is a deliberate upgrade.',
+      reason:
+        'Node.js 22 is the runtime Custody is built and tested for (tsconfig target, esbuild target); moving runtimes is a deliberate upgrade.',
     });
   }
 }

@@ -4,7 +4,8 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { projectRoot } from '../../tasks/lib/paths';
 
 /** `import … from './x'`, `export … from './x'` and `import('./x')`, but not `import type` (erased, so not bundled). */
-const RELATIVE_IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'";]*?from\s*'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g;
+const RELATIVE_IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'";]*?from\s*'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g;
 
 /** The file (relative to the repository root) and every relative module it loads at run time, transitively, sorted. */
 export function importClosure(file: string): string[] {

@@ -54,9 +54,12 @@ function wildcardFindings(node: IConstruct): string[] {
   }
   const findings = new Set<string>();
   for (const document of documents) {
-    const statements = ((document as { Statement?: PolicyStatementJson[] } | undefined)?.Statement ?? []).filter((s) => s.Effect === 'Allow');
+    const statements = ((document as { Statement?: PolicyStatementJson[] } | undefined)?.Statement ?? []).filter(
+      (s) => s.Effect === 'Allow',
+    );
     for (const statement of statements) {
-      for (const action of list(statement.Action)) if (String(action).includes('*')) findings.add(`Action::${String(action)}`);
+      for (const action of list(statement.Action))
+        if (String(action).includes('*')) findings.add(`Action::${String(action)}`);
       for (const resource of list(statement.Resource)) {
         const flat = flattenCfnReference(resource);
         if (flat.includes('*')) findings.add(`Resource::${flat}`);

@@ -31,7 +31,9 @@ export class MemberStack extends Stack {
 
     // IAM is global: the StackSet instance in the role region creates the role, the others only their region's documents.
     const documents = documentFiles(props.documentsDir ?? join(projectRoot(), 'infra', 'documents'));
-    const roleRegion = new CfnCondition(this, 'IsRoleRegion', { expression: Fn.conditionEquals(Aws.REGION, deployment.memberRoleRegion) });
+    const roleRegion = new CfnCondition(this, 'IsRoleRegion', {
+      expression: Fn.conditionEquals(Aws.REGION, deployment.memberRoleRegion),
+    });
     this.responderRole = new iam.Role(this, 'ResponderRole', {
       roleName: props.config.responderRoleName,
       description: 'Custody: the orchestrator preserves, isolates and captures instances of this account as this role',
@@ -69,9 +71,11 @@ export class MemberStack extends Stack {
 /** Every `*.json` in the documents folder, sorted so the template is stable; none when the folder does not exist yet. */
 export function documentFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    // The workstation's documents run in the forensics account (infra/stacks/workstation-stack.ts), never on a member's instances.
-    .filter((file) => file.endsWith('.json') && !file.startsWith('Custody-Workstation'))
-    .sort()
-    .map((file) => join(dir, file));
+  return (
+    readdirSync(dir)
+      // The workstation's documents run in the forensics account (infra/stacks/workstation-stack.ts), never on a member's instances.
+      .filter((file) => file.endsWith('.json') && !file.startsWith('Custody-Workstation'))
+      .sort()
+      .map((file) => join(dir, file))
+  );
 }

@@ -50,12 +50,19 @@ export class OrchestratorStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     const deployment = requireDeployment(props.config);
-    super(scope, id, { ...props, env: { account: deployment.orchestratorAccountId, region: deployment.orchestratorRegion } });
+    super(scope, id, {
+      ...props,
+      env: { account: deployment.orchestratorAccountId, region: deployment.orchestratorRegion },
+    });
     const reasons = new WildcardReasons(this);
     const retention = toRetention(deployment.logRetentionDays);
     const definition = readDefinition(props.definitionFile);
 
-    const topicKey = new kms.Key(this, 'NotificationKey', { description: 'Custody: notification topic', enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+    const topicKey = new kms.Key(this, 'NotificationKey', {
+      description: 'Custody: notification topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     // CloudWatch alarms and EventBridge can publish to an encrypted topic only if the key lets them (Amazon SNS "Data encryption").
     topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -65,23 +72,44 @@ export class OrchestratorStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    this.topic = new sns.Topic(this, 'NotificationTopic', { displayName: 'Custody cases', masterKey: topicKey, enforceSSL: true });
+    this.topic = new sns.Topic(this, 'NotificationTopic', {
+      displayName: 'Custody cases',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
     for (const email of deployment.notificationEmails) this.topic.addSubscription(new EmailSubscription(email));
 
-    const stateMachineArn = this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: STATE_MACHINE_NAME, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const stateMachineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: STATE_MACHINE_NAME,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const functions: Record<string, TaskFunction> = {};
     for (const state of taskStates(definition)) {
       const file = taskFileForState(state);
       // A Lambda makes the calls of everything it bundles, not only of its task file (e.g. RenderReport sizes instances).
       const bundled = importClosure(file);
-      const ctx = { partition: this.partition, account: this.account, forensicsAccounts: [], topicArn: this.topic.topicArn, stateMachineArn, reasons };
+      const ctx = {
+        partition: this.partition,
+        account: this.account,
+        forensicsAccounts: [],
+        topicArn: this.topic.topicArn,
+        stateMachineArn,
+        reasons,
+      };
       const orchestratorActions = actionsFor('orchestrator', bundled).filter((action) => action !== 'sts:AssumeRole');
       functions[state] = new TaskFunction(this, state, {
         stateName: state,
         file,
         statements: [
           ...statementsFor('orchestrator', orchestratorActions, ctx),
-          ...assumeRoleStatements(props.config, this.partition, bundled.some((module) => usesPrincipal(module, 'member')), reasons),
+          ...assumeRoleStatements(
+            props.config,
+            this.partition,
+            bundled.some((module) => usesPrincipal(module, 'member')),
+            reasons,
+          ),
         ],
         // Notify publishes to this stack's topic whatever the configuration file says.
         environment: { CUSTODY_CONFIG: this.toJsonString({ ...props.config, snsTopicArn: this.topic.topicArn }) },
@@ -94,11 +122,21 @@ export class OrchestratorStack extends Stack {
 
     const available: Record<string, string> = { NotificationTopicArn: this.topic.topicArn };
     for (const [state, fn] of Object.entries(functions)) available[`${state}FunctionArn`] = fn.function.functionArn;
-    const substitutions = Object.fromEntries(placeholders(definition).filter((name) => name in available).map((name) => [name, available[name]]));
+    const substitutions = Object.fromEntries(
+      placeholders(definition)
+        .filter((name) => name in available)
+        .map((name) => [name, available[name]]),
+    );
     const unknown = placeholders(definition).filter((name) => !(name in available));
-    if (unknown.length > 0) throw new Error(`the state machine definition uses placeholders the stack does not provide: ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new Error(
+        `the state machine definition uses placeholders the stack does not provide: ${unknown.join(', ')}`,
+      );
 
-    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention, removalPolicy: RemovalPolicy.RETAIN });
+    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      retention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: STATE_MACHINE_NAME,
       definitionBody: sfn.DefinitionBody.fromString(definition),
@@ -106,9 +144,14 @@ export class OrchestratorStack extends Stack {
       tracingEnabled: true,
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    reasons.resource('*', 'Step Functions log delivery (logs:CreateLogDelivery, …) and X-Ray calls have no resource-level permissions');
+    reasons.resource(
+      '*',
+      'Step Functions log delivery (logs:CreateLogDelivery, …) and X-Ray calls have no resource-level permissions',
+    );
     for (const fn of Object.values(functions)) {
-      this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.function.functionArn] }));
+      this.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.function.functionArn] }),
+      );
     }
     if (placeholders(definition).includes('NotificationTopicArn')) this.topic.grantPublish(this.stateMachine);
 
@@ -137,12 +180,17 @@ export class OrchestratorStack extends Stack {
     });
     Validations.of(action).acknowledge({
       id: 'CloudFormation-Validate::F3006',
-      reason: 'AWS::SecurityHub::ActionTarget is a documented CloudFormation resource type; the bundled validator schema does not list it for this region yet.',
+      reason:
+        'AWS::SecurityHub::ActionTarget is a documented CloudFormation resource type; the bundled validator schema does not list it for this region yet.',
     });
     new events.Rule(this, 'SecurityHubActionRule', {
       description: 'Custody: the Security Hub custom action opens a case for the selected findings',
       // Security Hub User Guide, "Defining a rule in EventBridge": custom action events name the action ARN in resources.
-      eventPattern: { source: ['aws.securityhub'], detailType: ['Security Hub Findings - Custom Action'], resources: [action.attrActionTargetArn] },
+      eventPattern: {
+        source: ['aws.securityhub'],
+        detailType: ['Security Hub Findings - Custom Action'],
+        resources: [action.attrActionTargetArn],
+      },
       targets: [target],
     });
   }
@@ -168,6 +216,8 @@ export class OrchestratorStack extends Stack {
 }
 
 function toRetention(days: number): logs.RetentionDays {
-  const allowed = Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number' && value > 0).sort((a, b) => a - b);
+  const allowed = Object.values(logs.RetentionDays)
+    .filter((value): value is number => typeof value === 'number' && value > 0)
+    .sort((a, b) => a - b);
   return (allowed.find((value) => value >= days) ?? logs.RetentionDays.TEN_YEARS) as logs.RetentionDays;
 }

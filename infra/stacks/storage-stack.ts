@@ -66,7 +66,8 @@ export class StorageStack extends Stack {
     denyDeletes(accessLogs);
     Validations.of(accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket of the evidence bucket; logging it into itself would loop, and its deletes are denied by policy.',
+      reason:
+        'This is the access-log bucket of the evidence bucket; logging it into itself would loop, and its deletes are denied by policy.',
     });
 
     this.evidenceBucket = new s3.Bucket(this, 'EvidenceBucket', {
@@ -87,8 +88,18 @@ export class StorageStack extends Stack {
       lifecycleRules: [
         {
           id: 'evidence-to-glacier',
-          transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(deployment.evidenceTransitionDays) }],
-          noncurrentVersionTransitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(deployment.evidenceTransitionDays) }],
+          transitions: [
+            {
+              storageClass: s3.StorageClass.GLACIER,
+              transitionAfter: Duration.days(deployment.evidenceTransitionDays),
+            },
+          ],
+          noncurrentVersionTransitions: [
+            {
+              storageClass: s3.StorageClass.GLACIER,
+              transitionAfter: Duration.days(deployment.evidenceTransitionDays),
+            },
+          ],
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],
@@ -108,7 +119,11 @@ export class StorageStack extends Stack {
           account: this.account,
           forensicsAccounts: forensicsAccountIds(props.config),
           bucketArn: this.evidenceBucket.bucketArn,
-          keyArns: { evidence: this.evidenceKey.keyArn, snapshots: this.snapshotKey.keyArn, signing: this.signingKey.keyArn },
+          keyArns: {
+            evidence: this.evidenceKey.keyArn,
+            snapshots: this.snapshotKey.keyArn,
+            signing: this.signingKey.keyArn,
+          },
           selfRoleArn: `arn:${this.partition}:iam::${this.account}:role/${props.config.evidenceWriterRoleName}`,
           reasons,
         }),
@@ -120,7 +135,9 @@ export class StorageStack extends Stack {
     new CfnOutput(this, 'SnapshotKeyArn', { value: this.snapshotKey.keyArn });
     new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.keyArn });
     new CfnOutput(this, 'EvidenceWriterRoleArn', { value: this.writerRole.roleArn });
-    new CfnOutput(this, 'ToolStagingUri', { value: `s3://${destination.evidenceBucket}/${deployment.toolStagingPrefix}` });
+    new CfnOutput(this, 'ToolStagingUri', {
+      value: `s3://${destination.evidenceBucket}/${deployment.toolStagingPrefix}`,
+    });
     reasons.acknowledgeAll();
   }
 
@@ -140,7 +157,14 @@ export class StorageStack extends Stack {
       new iam.PolicyStatement({
         sid: 'MemberAccountsUseForSnapshotCopies',
         principals,
-        actions: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKeyWithoutPlaintext'],
+        actions: [
+          'kms:DescribeKey',
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+          'kms:GenerateDataKeyWithoutPlaintext',
+        ],
         resources: ['*'],
         conditions: { StringEquals: { ...orgCondition, ...viaEc2 } },
       }),

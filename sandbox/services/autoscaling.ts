@@ -29,7 +29,8 @@ function findGroup(state: RegionState, name: string | undefined): Group {
 
 function member(group: Group, instanceId: string): Group['instances'][number] {
   const found = group.instances.find((instance) => instance.instanceId === instanceId);
-  if (!found) throw awsError('ValidationError', `The instance ${instanceId} is not part of Auto Scaling group ${group.name}.`);
+  if (!found)
+    throw awsError('ValidationError', `The instance ${instanceId} is not part of Auto Scaling group ${group.name}.`);
   return found;
 }
 
@@ -47,14 +48,18 @@ function activity(group: Group, description: string): Activity {
 
 /** With desired capacity kept, the group launches an instance to replace each one that leaves service ("DetachInstances"). */
 function launchReplacements(group: Group, count: number): void {
-  for (let i = 0; i < count; i += 1) group.instances.push({ instanceId: `i-${randomBytes(9).toString('hex').slice(0, 17)}`, lifecycleState: 'Pending' });
+  for (let i = 0; i < count; i += 1)
+    group.instances.push({ instanceId: `i-${randomBytes(9).toString('hex').slice(0, 17)}`, lifecycleState: 'Pending' });
 }
 
 function decrement(group: Group, count: number, decrementDesired: boolean | undefined): void {
   if (decrementDesired === undefined) throw awsError('ValidationError', 'ShouldDecrementDesiredCapacity is required');
   if (!decrementDesired) return launchReplacements(group, count);
   if (group.desiredCapacity - count < group.minSize) {
-    throw awsError('ValidationError', `Currently, desiredSize equals minSize (${group.minSize}). Detaching the instance would cause the group to go below its minimum size.`);
+    throw awsError(
+      'ValidationError',
+      `Currently, desiredSize equals minSize (${group.minSize}). Detaching the instance would cause the group to go below its minimum size.`,
+    );
   }
   group.desiredCapacity -= count;
 }
@@ -67,7 +72,10 @@ function joinTargetGroups(state: RegionState, group: Group, instanceId: string):
   for (const arn of group.targetGroupArns) registerTarget(state, arn, instanceId);
 }
 
-function describeAutoScalingInstances(ctx: CallContext, input: DescribeAutoScalingInstancesCommandInput): Partial<DescribeAutoScalingInstancesCommandOutput> {
+function describeAutoScalingInstances(
+  ctx: CallContext,
+  input: DescribeAutoScalingInstancesCommandInput,
+): Partial<DescribeAutoScalingInstancesCommandOutput> {
   const wanted = input.InstanceIds;
   const found = ctx.regionState.autoScalingGroups.flatMap((group) =>
     group.instances
@@ -77,14 +85,19 @@ function describeAutoScalingInstances(ctx: CallContext, input: DescribeAutoScali
         AutoScalingGroupName: group.name,
         LifecycleState: instance.lifecycleState,
         HealthStatus: 'HEALTHY',
-        AvailabilityZone: ctx.regionState.instances.find((candidate) => candidate.instanceId === instance.instanceId)?.availabilityZone ?? '',
+        AvailabilityZone:
+          ctx.regionState.instances.find((candidate) => candidate.instanceId === instance.instanceId)
+            ?.availabilityZone ?? '',
         ProtectedFromScaleIn: false,
       })),
   );
   return { AutoScalingInstances: found };
 }
 
-function describeAutoScalingGroups(ctx: CallContext, input: DescribeAutoScalingGroupsCommandInput): Partial<DescribeAutoScalingGroupsCommandOutput> {
+function describeAutoScalingGroups(
+  ctx: CallContext,
+  input: DescribeAutoScalingGroupsCommandInput,
+): Partial<DescribeAutoScalingGroupsCommandOutput> {
   const names = input.AutoScalingGroupNames;
   const groups = ctx.regionState.autoScalingGroups.filter((group) => !names || names.includes(group.name));
   return {
@@ -113,7 +126,9 @@ function describeAutoScalingGroups(ctx: CallContext, input: DescribeAutoScalingG
 function enterStandby(ctx: CallContext, input: EnterStandbyCommandInput): Partial<EnterStandbyCommandOutput> {
   const group = findGroup(ctx.regionState, input.AutoScalingGroupName);
   const ids = input.InstanceIds ?? [];
-  for (const id of ids) if (member(group, id).lifecycleState !== 'InService') throw awsError('ValidationError', `The instance ${id} is not in InService.`);
+  for (const id of ids)
+    if (member(group, id).lifecycleState !== 'InService')
+      throw awsError('ValidationError', `The instance ${id} is not in InService.`);
   decrement(group, ids.length, input.ShouldDecrementDesiredCapacity);
   for (const id of ids) {
     member(group, id).lifecycleState = 'Standby';
@@ -125,8 +140,11 @@ function enterStandby(ctx: CallContext, input: EnterStandbyCommandInput): Partia
 function exitStandby(ctx: CallContext, input: ExitStandbyCommandInput): Partial<ExitStandbyCommandOutput> {
   const group = findGroup(ctx.regionState, input.AutoScalingGroupName);
   const ids = input.InstanceIds ?? [];
-  for (const id of ids) if (member(group, id).lifecycleState !== 'Standby') throw awsError('ValidationError', `The instance ${id} is not in Standby.`);
-  if (group.desiredCapacity + ids.length > group.maxSize) throw awsError('ValidationError', 'Exiting standby would exceed the maximum size of the group.');
+  for (const id of ids)
+    if (member(group, id).lifecycleState !== 'Standby')
+      throw awsError('ValidationError', `The instance ${id} is not in Standby.`);
+  if (group.desiredCapacity + ids.length > group.maxSize)
+    throw awsError('ValidationError', 'Exiting standby would exceed the maximum size of the group.');
   group.desiredCapacity += ids.length;
   for (const id of ids) {
     member(group, id).lifecycleState = 'InService';
@@ -152,12 +170,18 @@ function attachInstances(ctx: CallContext, input: AttachInstancesCommandInput): 
   const ids = input.InstanceIds ?? [];
   for (const id of ids) {
     const instance = ctx.regionState.instances.find((candidate) => candidate.instanceId === id);
-    if (!instance || instance.state !== 'running') throw awsError('ValidationError', `Instance ${id} is not in correct state.`);
-    if (ctx.regionState.autoScalingGroups.some((other) => other.instances.some((candidate) => candidate.instanceId === id))) {
+    if (!instance || instance.state !== 'running')
+      throw awsError('ValidationError', `Instance ${id} is not in correct state.`);
+    if (
+      ctx.regionState.autoScalingGroups.some((other) =>
+        other.instances.some((candidate) => candidate.instanceId === id),
+      )
+    ) {
       throw awsError('ValidationError', `The instance ${id} is already part of an Auto Scaling group.`);
     }
   }
-  if (group.desiredCapacity + ids.length > group.maxSize) throw awsError('ValidationError', 'Attaching the instances would exceed the maximum size of the group.');
+  if (group.desiredCapacity + ids.length > group.maxSize)
+    throw awsError('ValidationError', 'Attaching the instances would exceed the maximum size of the group.');
   group.desiredCapacity += ids.length;
   for (const id of ids) {
     group.instances.push({ instanceId: id, lifecycleState: 'InService' });

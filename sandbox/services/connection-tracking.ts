@@ -50,7 +50,8 @@ function ruleAllows(rule: Rule, flow: Flow, port: number): boolean {
 
 /** Whether the groups would let this flow start now (outbound checks egress to the remote port, inbound ingress to the local port). */
 export function permits(groups: readonly SecurityGroupState[], flow: Flow): boolean {
-  if (flow.direction === 'outbound') return groups.some((group) => group.egress.some((rule) => ruleAllows(rule, flow, flow.remotePort)));
+  if (flow.direction === 'outbound')
+    return groups.some((group) => group.egress.some((rule) => ruleAllows(rule, flow, flow.remotePort)));
   return groups.some((group) => group.ingress.some((rule) => ruleAllows(rule, flow, flow.localPort)));
 }
 
@@ -60,7 +61,9 @@ export function permits(groups: readonly SecurityGroupState[], flow: Flow): bool
  * still allowed becomes tracked or untracked according to the new rules.
  */
 export function reevaluateFlows(state: RegionState, networkInterfaceId: string): void {
-  const eni = state.instances.flatMap((instance) => instance.networkInterfaces).find((candidate) => candidate.networkInterfaceId === networkInterfaceId);
+  const eni = state.instances
+    .flatMap((instance) => instance.networkInterfaces)
+    .find((candidate) => candidate.networkInterfaceId === networkInterfaceId);
   if (!eni) return;
   const groups = state.securityGroups.filter((group) => eni.groups.includes(group.groupId));
   const tracked = tracksConnections(groups);

@@ -33,7 +33,8 @@ function filterValues(filters: Filter[] | undefined, name: string): string[] | u
 function matchesTagFilters(tags: Readonly<Record<string, string>>, filters: Filter[] | undefined): boolean {
   for (const filter of filters ?? []) {
     if (filter.Name === 'tag-key' && !(filter.Values ?? []).some((key) => key in tags)) return false;
-    if (filter.Name?.startsWith('tag:') && !(filter.Values ?? []).includes(tags[filter.Name.slice(4)] ?? '\u0000')) return false;
+    if (filter.Name?.startsWith('tag:') && !(filter.Values ?? []).includes(tags[filter.Name.slice(4)] ?? '\u0000'))
+      return false;
   }
   return true;
 }
@@ -57,14 +58,22 @@ function fromPermissions(permissions: readonly IpPermission[] | undefined): Rule
     const ports = protocol === '-1' ? {} : { fromPort: permission.FromPort, toPort: permission.ToPort };
     for (const range of permission.IpRanges ?? []) rules.push({ protocol, ...ports, cidr: range.CidrIp });
     for (const range of permission.Ipv6Ranges ?? []) rules.push({ protocol, ...ports, cidr: range.CidrIpv6 });
-    for (const list of permission.PrefixListIds ?? []) rules.push({ protocol, ...ports, prefixListId: list.PrefixListId });
+    for (const list of permission.PrefixListIds ?? [])
+      rules.push({ protocol, ...ports, prefixListId: list.PrefixListId });
     for (const pair of permission.UserIdGroupPairs ?? []) rules.push({ protocol, ...ports, groupId: pair.GroupId });
   }
   return rules;
 }
 
 function sameRule(a: Rule, b: Rule): boolean {
-  return a.protocol === b.protocol && a.fromPort === b.fromPort && a.toPort === b.toPort && a.cidr === b.cidr && a.prefixListId === b.prefixListId && a.groupId === b.groupId;
+  return (
+    a.protocol === b.protocol &&
+    a.fromPort === b.fromPort &&
+    a.toPort === b.toPort &&
+    a.cidr === b.cidr &&
+    a.prefixListId === b.prefixListId &&
+    a.groupId === b.groupId
+  );
 }
 
 function renderGroup(ctx: CallContext, group: SecurityGroupState): SecurityGroup {
@@ -86,7 +95,10 @@ export function findGroup(state: RegionState, groupId: string | undefined): Secu
   return group;
 }
 
-function describeSecurityGroups(ctx: CallContext, input: DescribeSecurityGroupsCommandInput): Partial<DescribeSecurityGroupsCommandOutput> {
+function describeSecurityGroups(
+  ctx: CallContext,
+  input: DescribeSecurityGroupsCommandInput,
+): Partial<DescribeSecurityGroupsCommandOutput> {
   const ids = input.GroupIds;
   for (const id of ids ?? []) findGroup(ctx.regionState, id);
   const vpcIds = filterValues(input.Filters, 'vpc-id');
@@ -101,14 +113,22 @@ function describeSecurityGroups(ctx: CallContext, input: DescribeSecurityGroupsC
   return { SecurityGroups: groups.map((group) => renderGroup(ctx, group)) };
 }
 
-function createSecurityGroup(ctx: CallContext, input: CreateSecurityGroupCommandInput): Partial<CreateSecurityGroupCommandOutput> {
+function createSecurityGroup(
+  ctx: CallContext,
+  input: CreateSecurityGroupCommandInput,
+): Partial<CreateSecurityGroupCommandOutput> {
   const vpcId = input.VpcId ?? '';
-  if (!ctx.regionState.vpcs.some((vpc) => vpc.vpcId === vpcId)) throw awsError('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);
+  if (!ctx.regionState.vpcs.some((vpc) => vpc.vpcId === vpcId))
+    throw awsError('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);
   if (ctx.regionState.securityGroups.some((group) => group.vpcId === vpcId && group.groupName === input.GroupName)) {
-    throw awsError('InvalidGroup.Duplicate', `The security group '${input.GroupName ?? ''}' already exists for VPC '${vpcId}'`);
+    throw awsError(
+      'InvalidGroup.Duplicate',
+      `The security group '${input.GroupName ?? ''}' already exists for VPC '${vpcId}'`,
+    );
   }
   const tags: Record<string, string> = {};
-  for (const spec of input.TagSpecifications ?? []) for (const tag of spec.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
+  for (const spec of input.TagSpecifications ?? [])
+    for (const tag of spec.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
   const groupId = `sg-${randomBytes(9).toString('hex').slice(0, 17)}`;
   // A new VPC security group has no inbound rules and one outbound rule allowing all traffic ("Create a security group").
   ctx.regionState.securityGroups.push({
@@ -130,11 +150,17 @@ function changeRules(direction: 'ingress' | 'egress', change: 'authorize' | 'rev
     const current = group[direction];
     for (const rule of rules) {
       const existing = current.findIndex((candidate) => sameRule(candidate, rule));
-      if (change === 'authorize' && existing >= 0) throw awsError('InvalidPermission.Duplicate', 'the specified rule already exists');
-      if (change === 'revoke' && existing < 0) throw awsError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
+      if (change === 'authorize' && existing >= 0)
+        throw awsError('InvalidPermission.Duplicate', 'the specified rule already exists');
+      if (change === 'revoke' && existing < 0)
+        throw awsError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
     }
-    group[direction] = change === 'authorize' ? [...current, ...rules] : current.filter((candidate) => !rules.some((rule) => sameRule(candidate, rule)));
-    for (const eni of interfacesOf(ctx.regionState)) if (eni.groups.includes(group.groupId)) reevaluateFlows(ctx.regionState, eni.networkInterfaceId);
+    group[direction] =
+      change === 'authorize'
+        ? [...current, ...rules]
+        : current.filter((candidate) => !rules.some((rule) => sameRule(candidate, rule)));
+    for (const eni of interfacesOf(ctx.regionState))
+      if (eni.groups.includes(group.groupId)) reevaluateFlows(ctx.regionState, eni.networkInterfaceId);
     return { Return: true };
   };
 }
@@ -204,16 +230,25 @@ function renderInterface(state: RegionState, eni: EniView): NetworkInterface {
     VpcId: eni.vpcId,
     PrivateIpAddress: eni.privateIpAddress,
     ...(eni.publicIpAddress ? { Association: { PublicIp: eni.publicIpAddress } } : {}),
-    Groups: eni.groups.map((groupId) => ({ GroupId: groupId, GroupName: state.securityGroups.find((group) => group.groupId === groupId)?.groupName })),
-    ...(eni.instanceId ? { Attachment: { InstanceId: eni.instanceId, DeviceIndex: eni.deviceIndex, Status: 'attached' } } : {}),
+    Groups: eni.groups.map((groupId) => ({
+      GroupId: groupId,
+      GroupName: state.securityGroups.find((group) => group.groupId === groupId)?.groupName,
+    })),
+    ...(eni.instanceId
+      ? { Attachment: { InstanceId: eni.instanceId, DeviceIndex: eni.deviceIndex, Status: 'attached' } }
+      : {}),
   };
 }
 
-function describeNetworkInterfaces(ctx: CallContext, input: DescribeNetworkInterfacesCommandInput): Partial<DescribeNetworkInterfacesCommandOutput> {
+function describeNetworkInterfaces(
+  ctx: CallContext,
+  input: DescribeNetworkInterfacesCommandInput,
+): Partial<DescribeNetworkInterfacesCommandOutput> {
   const all = interfacesOf(ctx.regionState);
   const ids = input.NetworkInterfaceIds;
   for (const id of ids ?? []) {
-    if (!all.some((eni) => eni.networkInterfaceId === id)) throw awsError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`);
+    if (!all.some((eni) => eni.networkInterfaceId === id))
+      throw awsError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`);
   }
   const instanceIds = filterValues(input.Filters, 'attachment.instance-id');
   const vpcIds = filterValues(input.Filters, 'vpc-id');
@@ -228,28 +263,51 @@ function describeNetworkInterfaces(ctx: CallContext, input: DescribeNetworkInter
   return { NetworkInterfaces: selected.map((eni) => renderInterface(ctx.regionState, eni)) };
 }
 
-function modifyNetworkInterfaceAttribute(ctx: CallContext, input: ModifyNetworkInterfaceAttributeCommandInput): Record<string, never> {
-  const eni = interfacesOf(ctx.regionState).find((candidate) => candidate.networkInterfaceId === input.NetworkInterfaceId && candidate.set);
-  if (!eni?.set) throw awsError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${input.NetworkInterfaceId ?? ''}' does not exist`);
-  if (!input.Groups) throw awsError('InvalidParameterCombination', 'the sandbox models only the Groups attribute of ModifyNetworkInterfaceAttribute');
+function modifyNetworkInterfaceAttribute(
+  ctx: CallContext,
+  input: ModifyNetworkInterfaceAttributeCommandInput,
+): Record<string, never> {
+  const eni = interfacesOf(ctx.regionState).find(
+    (candidate) => candidate.networkInterfaceId === input.NetworkInterfaceId && candidate.set,
+  );
+  if (!eni?.set)
+    throw awsError(
+      'InvalidNetworkInterfaceID.NotFound',
+      `The networkInterface ID '${input.NetworkInterfaceId ?? ''}' does not exist`,
+    );
+  if (!input.Groups)
+    throw awsError(
+      'InvalidParameterCombination',
+      'the sandbox models only the Groups attribute of ModifyNetworkInterfaceAttribute',
+    );
   if (input.Groups.length === 0) throw awsError('MissingParameter', 'at least one security group is required');
   // Default quota: five security groups per network interface ("Amazon VPC quotas").
-  if (input.Groups.length > 5) throw awsError('SecurityGroupsPerInterfaceLimitExceeded', 'You have exceeded the maximum number of security groups per network interface');
+  if (input.Groups.length > 5)
+    throw awsError(
+      'SecurityGroupsPerInterfaceLimitExceeded',
+      'You have exceeded the maximum number of security groups per network interface',
+    );
   for (const groupId of input.Groups) {
     const group = findGroup(ctx.regionState, groupId);
-    if (group.vpcId !== eni.vpcId) throw awsError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist in VPC '${eni.vpcId}'`);
+    if (group.vpcId !== eni.vpcId)
+      throw awsError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist in VPC '${eni.vpcId}'`);
   }
   eni.set([...new Set(input.Groups)]);
   reevaluateFlows(ctx.regionState, eni.networkInterfaceId);
   return {};
 }
 
-function describeVpcEndpoints(ctx: CallContext, input: DescribeVpcEndpointsCommandInput): Partial<DescribeVpcEndpointsCommandOutput> {
+function describeVpcEndpoints(
+  ctx: CallContext,
+  input: DescribeVpcEndpointsCommandInput,
+): Partial<DescribeVpcEndpointsCommandOutput> {
   const vpcIds = filterValues(input.Filters, 'vpc-id');
   const services = filterValues(input.Filters, 'service-name');
   const endpoints = ctx.regionState.vpcs.flatMap((vpc) =>
     vpc.endpoints
-      .filter((endpoint) => (!vpcIds || vpcIds.includes(vpc.vpcId)) && (!services || services.includes(endpoint.serviceName)))
+      .filter(
+        (endpoint) => (!vpcIds || vpcIds.includes(vpc.vpcId)) && (!services || services.includes(endpoint.serviceName)),
+      )
       .filter((endpoint) => !input.VpcEndpointIds || input.VpcEndpointIds.includes(endpoint.vpcEndpointId))
       .map((endpoint) => ({
         VpcEndpointId: endpoint.vpcEndpointId,
@@ -264,14 +322,19 @@ function describeVpcEndpoints(ctx: CallContext, input: DescribeVpcEndpointsComma
 }
 
 /** AWS-managed prefix lists: the sandbox knows those of gateway endpoints, named by service ("Gateway endpoints"). */
-function describePrefixLists(ctx: CallContext, input: DescribePrefixListsCommandInput): Partial<DescribePrefixListsCommandOutput> {
+function describePrefixLists(
+  ctx: CallContext,
+  input: DescribePrefixListsCommandInput,
+): Partial<DescribePrefixListsCommandOutput> {
   const names = filterValues(input.Filters, 'prefix-list-name');
   const lists = ctx.regionState.vpcs
     .flatMap((vpc) => vpc.endpoints)
     .filter((endpoint) => endpoint.prefixListId && (!names || names.includes(endpoint.serviceName)))
     .filter((endpoint) => !input.PrefixListIds || input.PrefixListIds.includes(endpoint.prefixListId ?? ''));
   const unique = new Map(lists.map((endpoint) => [endpoint.prefixListId ?? '', endpoint.serviceName]));
-  return { PrefixLists: [...unique].map(([PrefixListId, PrefixListName]) => ({ PrefixListId, PrefixListName, Cidrs: [] })) };
+  return {
+    PrefixLists: [...unique].map(([PrefixListId, PrefixListName]) => ({ PrefixListId, PrefixListName, Cidrs: [] })),
+  };
 }
 
 export const ec2Network = {

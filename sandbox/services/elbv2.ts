@@ -38,15 +38,22 @@ export function registerTarget(state: RegionState, arn: string, id: string, port
 export function deregisterTarget(state: RegionState, arn: string, id: string, port?: number): boolean {
   const group = findTargetGroup(state, arn);
   const before = group.targets.length;
-  group.targets = group.targets.filter((target) => !(target.id === id && (port === undefined || portOf(group, target.port) === port)));
+  group.targets = group.targets.filter(
+    (target) => !(target.id === id && (port === undefined || portOf(group, target.port) === port)),
+  );
   return group.targets.length < before;
 }
 
 /** Paginated with Marker, as the real API is: callers that read only the first page miss target groups. */
-function describeTargetGroups(ctx: CallContext, input: DescribeTargetGroupsCommandInput): Partial<DescribeTargetGroupsCommandOutput> {
+function describeTargetGroups(
+  ctx: CallContext,
+  input: DescribeTargetGroupsCommandInput,
+): Partial<DescribeTargetGroupsCommandOutput> {
   for (const arn of input.TargetGroupArns ?? []) findTargetGroup(ctx.regionState, arn);
   const selected = ctx.regionState.targetGroups.filter(
-    (group) => (!input.TargetGroupArns || input.TargetGroupArns.includes(group.arn)) && (!input.Names || input.Names.includes(group.name)),
+    (group) =>
+      (!input.TargetGroupArns || input.TargetGroupArns.includes(group.arn)) &&
+      (!input.Names || input.Names.includes(group.name)),
   );
   const start = Number(input.Marker ?? '0');
   const size = Math.min(input.PageSize ?? PAGE, PAGE);
@@ -64,7 +71,10 @@ function describeTargetGroups(ctx: CallContext, input: DescribeTargetGroupsComma
   };
 }
 
-function describeTargetHealth(ctx: CallContext, input: DescribeTargetHealthCommandInput): Partial<DescribeTargetHealthCommandOutput> {
+function describeTargetHealth(
+  ctx: CallContext,
+  input: DescribeTargetHealthCommandInput,
+): Partial<DescribeTargetHealthCommandOutput> {
   const group = findTargetGroup(ctx.regionState, input.TargetGroupArn);
   const wanted = input.Targets;
   const targets = group.targets.filter((target) => !wanted || wanted.some((want) => want.Id === target.id));
@@ -82,23 +92,37 @@ function checkTargets(ctx: CallContext, targets: TargetDescription[] | undefined
   for (const target of targets) {
     const instance = ctx.regionState.instances.find((candidate) => candidate.instanceId === target.Id);
     // "RegisterTargets": instances must be in the running state when registered.
-    if (!instance || instance.state !== 'running') throw awsError('InvalidTarget', `The following targets are not in a running state and cannot be registered: '${target.Id ?? ''}'`);
+    if (!instance || instance.state !== 'running')
+      throw awsError(
+        'InvalidTarget',
+        `The following targets are not in a running state and cannot be registered: '${target.Id ?? ''}'`,
+      );
   }
   return targets;
 }
 
 function registerTargets(ctx: CallContext, input: RegisterTargetsCommandInput): Record<string, never> {
   const group = findTargetGroup(ctx.regionState, input.TargetGroupArn);
-  for (const target of checkTargets(ctx, input.Targets)) registerTarget(ctx.regionState, group.arn, target.Id ?? '', target.Port);
+  for (const target of checkTargets(ctx, input.Targets))
+    registerTarget(ctx.regionState, group.arn, target.Id ?? '', target.Port);
   return {};
 }
 
 function deregisterTargets(ctx: CallContext, input: DeregisterTargetsCommandInput): Record<string, never> {
   const group = findTargetGroup(ctx.regionState, input.TargetGroupArn);
   const targets = input.Targets ?? [];
-  const missing = targets.filter((target) => !group.targets.some((existing) => existing.id === target.Id && (target.Port === undefined || portOf(group, existing.port) === target.Port)));
+  const missing = targets.filter(
+    (target) =>
+      !group.targets.some(
+        (existing) =>
+          existing.id === target.Id && (target.Port === undefined || portOf(group, existing.port) === target.Port),
+      ),
+  );
   if (missing.length > 0) {
-    throw awsError('InvalidTarget', `The following targets are not registered in target group '${group.arn}': '${missing.map((target) => target.Id).join("', '")}'`);
+    throw awsError(
+      'InvalidTarget',
+      `The following targets are not registered in target group '${group.arn}': '${missing.map((target) => target.Id).join("', '")}'`,
+    );
   }
   for (const target of targets) deregisterTarget(ctx.regionState, group.arn, target.Id ?? '', target.Port);
   return {};

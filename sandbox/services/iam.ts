@@ -29,17 +29,30 @@ function roleArn(accountId: string, roleName: string): string {
 
 function findRole(account: AccountState, roleName: string | undefined): RoleState {
   const role = account.roles.find((candidate) => candidate.roleName === roleName);
-  if (!role) throw awsError('NoSuchEntity', `The role with name ${roleName ?? ''} cannot be found.`, { httpStatusCode: 404 });
+  if (!role)
+    throw awsError('NoSuchEntity', `The role with name ${roleName ?? ''} cannot be found.`, { httpStatusCode: 404 });
   return role;
 }
 
 function renderRole(accountId: string, role: RoleState): Role {
-  return { Path: '/', RoleName: role.roleName, RoleId: `AROA${accountId}${role.roleName.length}`, Arn: roleArn(accountId, role.roleName), CreateDate: CREATED };
+  return {
+    Path: '/',
+    RoleName: role.roleName,
+    RoleId: `AROA${accountId}${role.roleName.length}`,
+    Arn: roleArn(accountId, role.roleName),
+    CreateDate: CREATED,
+  };
 }
 
-function getInstanceProfile(ctx: CallContext, input: GetInstanceProfileCommandInput): Partial<GetInstanceProfileCommandOutput> {
+function getInstanceProfile(
+  ctx: CallContext,
+  input: GetInstanceProfileCommandInput,
+): Partial<GetInstanceProfileCommandOutput> {
   const profile = ctx.account.instanceProfiles.find((candidate) => candidate.name === input.InstanceProfileName);
-  if (!profile) throw awsError('NoSuchEntity', `Instance Profile ${input.InstanceProfileName ?? ''} cannot be found.`, { httpStatusCode: 404 });
+  if (!profile)
+    throw awsError('NoSuchEntity', `Instance Profile ${input.InstanceProfileName ?? ''} cannot be found.`, {
+      httpStatusCode: 404,
+    });
   const role = ctx.account.roles.find((candidate) => candidate.roleName === profile.roleName);
   return {
     InstanceProfile: {
@@ -59,7 +72,8 @@ function getRole(ctx: CallContext, input: GetRoleCommandInput): Partial<GetRoleC
 
 function putRolePolicy(ctx: CallContext, input: PutRolePolicyCommandInput): Record<string, never> {
   const role = findRole(ctx.account, input.RoleName);
-  if (!input.PolicyName || !NAME.test(input.PolicyName)) throw awsError('ValidationError', `invalid PolicyName ${input.PolicyName ?? ''}`);
+  if (!input.PolicyName || !NAME.test(input.PolicyName))
+    throw awsError('ValidationError', `invalid PolicyName ${input.PolicyName ?? ''}`);
   try {
     JSON.parse(input.PolicyDocument ?? '');
   } catch {
@@ -72,7 +86,9 @@ function putRolePolicy(ctx: CallContext, input: PutRolePolicyCommandInput): Reco
 function deleteRolePolicy(ctx: CallContext, input: DeleteRolePolicyCommandInput): Record<string, never> {
   const role = findRole(ctx.account, input.RoleName);
   if (!input.PolicyName || !(input.PolicyName in role.inlinePolicies)) {
-    throw awsError('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, { httpStatusCode: 404 });
+    throw awsError('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, {
+      httpStatusCode: 404,
+    });
   }
   delete role.inlinePolicies[input.PolicyName];
   return {};
@@ -82,11 +98,17 @@ function deleteRolePolicy(ctx: CallContext, input: DeleteRolePolicyCommandInput)
 function getRolePolicy(ctx: CallContext, input: GetRolePolicyCommandInput): Partial<GetRolePolicyCommandOutput> {
   const role = findRole(ctx.account, input.RoleName);
   const document = input.PolicyName ? role.inlinePolicies[input.PolicyName] : undefined;
-  if (document === undefined) throw awsError('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, { httpStatusCode: 404 });
+  if (document === undefined)
+    throw awsError('NoSuchEntity', `The role policy with name ${input.PolicyName ?? ''} cannot be found.`, {
+      httpStatusCode: 404,
+    });
   return { RoleName: role.roleName, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(document) };
 }
 
-function listRolePolicies(ctx: CallContext, input: ListRolePoliciesCommandInput): Partial<ListRolePoliciesCommandOutput> {
+function listRolePolicies(
+  ctx: CallContext,
+  input: ListRolePoliciesCommandInput,
+): Partial<ListRolePoliciesCommandOutput> {
   const role = findRole(ctx.account, input.RoleName);
   return { PolicyNames: Object.keys(role.inlinePolicies).sort(), IsTruncated: false };
 }
@@ -124,16 +146,33 @@ function explicitlyDenied(role: RoleState, action: string, context: ReadonlyMap<
  * SimulatePrincipalPolicy: an action on the role's `deny` list is an implicit deny (the permission was never granted),
  * an inline Deny statement that applies is an explicit deny, anything else is allowed.
  */
-function simulatePrincipalPolicy(ctx: CallContext, input: SimulatePrincipalPolicyCommandInput): Partial<SimulatePrincipalPolicyCommandOutput> {
+function simulatePrincipalPolicy(
+  ctx: CallContext,
+  input: SimulatePrincipalPolicyCommandInput,
+): Partial<SimulatePrincipalPolicyCommandOutput> {
   const match = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(input.PolicySourceArn ?? '');
-  if (!match) throw awsError('InvalidInput', `PolicySourceArn ${input.PolicySourceArn ?? ''} is not a role ARN the sandbox models`);
-  if (match[1] !== ctx.account.accountId) throw awsError('NoSuchEntity', `${input.PolicySourceArn ?? ''} is not in this account`, { httpStatusCode: 404 });
+  if (!match)
+    throw awsError(
+      'InvalidInput',
+      `PolicySourceArn ${input.PolicySourceArn ?? ''} is not a role ARN the sandbox models`,
+    );
+  if (match[1] !== ctx.account.accountId)
+    throw awsError('NoSuchEntity', `${input.PolicySourceArn ?? ''} is not in this account`, { httpStatusCode: 404 });
   const role = findRole(ctx.account, match[2]);
-  const context = new Map((input.ContextEntries ?? []).map((entry) => [(entry.ContextKeyName ?? '').toLowerCase(), entry.ContextKeyValues?.[0] ?? '']));
+  const context = new Map(
+    (input.ContextEntries ?? []).map((entry) => [
+      (entry.ContextKeyName ?? '').toLowerCase(),
+      entry.ContextKeyValues?.[0] ?? '',
+    ]),
+  );
   const results: EvaluationResult[] = (input.ActionNames ?? []).map((action) => ({
     EvalActionName: action,
     EvalResourceName: '*',
-    EvalDecision: explicitlyDenied(role, action, context) ? 'explicitDeny' : role.deny.some((pattern) => actionMatches(pattern, action)) ? 'implicitDeny' : 'allowed',
+    EvalDecision: explicitlyDenied(role, action, context)
+      ? 'explicitDeny'
+      : role.deny.some((pattern) => actionMatches(pattern, action))
+        ? 'implicitDeny'
+        : 'allowed',
   }));
   return { EvaluationResults: results, IsTruncated: false };
 }

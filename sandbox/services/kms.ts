@@ -27,7 +27,10 @@ function usableKey(ctx: CallContext, keyId: string | undefined): ResolvedKey {
     throw awsError('NotFoundException', `${what} does not exist`);
   }
   if (!canUseKey(ctx.sandbox, ctx.caller.accountId, resolved.key.arn)) {
-    throw awsError('AccessDeniedException', `User: ${ctx.caller.arn} is not authorized to perform: kms:${ctx.operation} on resource: ${resolved.key.arn} because no resource-based policy allows the kms:${ctx.operation} action`);
+    throw awsError(
+      'AccessDeniedException',
+      `User: ${ctx.caller.arn} is not authorized to perform: kms:${ctx.operation} on resource: ${resolved.key.arn} because no resource-based policy allows the kms:${ctx.operation} action`,
+    );
   }
   return resolved;
 }
@@ -36,10 +39,16 @@ function usableKey(ctx: CallContext, keyId: string | undefined): ResolvedKey {
 function signingKey(ctx: CallContext, keyId: string | undefined, algorithm: string | undefined): ResolvedKey {
   const resolved = usableKey(ctx, keyId);
   if (resolved.key.keyUsage !== 'SIGN_VERIFY' || !signingCurve(resolved.key.keySpec)) {
-    throw awsError('InvalidKeyUsageException', `${resolved.key.arn} key usage is ${resolved.key.keyUsage} which is not valid for ${ctx.operation}.`);
+    throw awsError(
+      'InvalidKeyUsageException',
+      `${resolved.key.arn} key usage is ${resolved.key.keyUsage} which is not valid for ${ctx.operation}.`,
+    );
   }
   if (algorithm !== undefined && !SIGNING_ALGORITHMS.includes(algorithm)) {
-    throw awsError('InvalidKeyUsageException', `Algorithm ${algorithm} is incompatible with key spec ${resolved.key.keySpec}.`);
+    throw awsError(
+      'InvalidKeyUsageException',
+      `Algorithm ${algorithm} is incompatible with key spec ${resolved.key.keySpec}.`,
+    );
   }
   return resolved;
 }
@@ -48,10 +57,12 @@ function signingKey(ctx: CallContext, keyId: string | undefined, algorithm: stri
 function digestOf(message: Uint8Array | undefined, messageType: string | undefined): { raw?: Buffer; digest: Buffer } {
   const bytes = Buffer.from(message ?? new Uint8Array());
   if (messageType === 'DIGEST') {
-    if (bytes.length !== 32) throw awsError('ValidationException', 'Digest is invalid length for algorithm ECDSA_SHA_256.');
+    if (bytes.length !== 32)
+      throw awsError('ValidationException', 'Digest is invalid length for algorithm ECDSA_SHA_256.');
     return { digest: bytes };
   }
-  if (bytes.length === 0 || bytes.length > 4096) throw awsError('ValidationException', 'Message must be between 1 and 4096 bytes for MessageType RAW.');
+  if (bytes.length === 0 || bytes.length > 4096)
+    throw awsError('ValidationException', 'Message must be between 1 and 4096 bytes for MessageType RAW.');
   return { raw: bytes, digest: createHash('sha256').update(bytes).digest() };
 }
 
@@ -72,14 +83,17 @@ function describeKey(ctx: CallContext, input: DescribeKeyCommandInput): Partial<
       MultiRegion: key.keyId.startsWith('mrk-'),
       Description: key.aliases.join(', '),
       CreationDate: new Date('2026-01-01T00:00:00Z'),
-      ...(key.keyUsage === 'SIGN_VERIFY' ? { SigningAlgorithms: SIGNING_ALGORITHMS as never } : { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] as never }),
+      ...(key.keyUsage === 'SIGN_VERIFY'
+        ? { SigningAlgorithms: SIGNING_ALGORITHMS as never }
+        : { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] as never }),
     },
   };
 }
 
 function getPublicKey(ctx: CallContext, input: GetPublicKeyCommandInput): Partial<GetPublicKeyCommandOutput> {
   const { key } = usableKey(ctx, input.KeyId);
-  if (!signingCurve(key.keySpec)) throw awsError('UnsupportedOperationException', `${key.arn} is not an asymmetric key the sandbox models.`);
+  if (!signingCurve(key.keySpec))
+    throw awsError('UnsupportedOperationException', `${key.arn} is not an asymmetric key the sandbox models.`);
   const { publicKey } = keyPair(ctx.sandbox, key);
   return {
     KeyId: key.arn,
@@ -95,7 +109,9 @@ function sign(ctx: CallContext, input: SignCommandInput): Partial<SignCommandOut
   const { key } = signingKey(ctx, input.KeyId, input.SigningAlgorithm);
   const { raw, digest } = digestOf(input.Message, input.MessageType);
   const { privateKey } = keyPair(ctx.sandbox, key);
-  const signature = raw ? nodeSign('sha256', raw, { key: privateKey, dsaEncoding: 'der' }) : signDigest(privateKey, digest);
+  const signature = raw
+    ? nodeSign('sha256', raw, { key: privateKey, dsaEncoding: 'der' })
+    : signDigest(privateKey, digest);
   return { KeyId: key.arn, Signature: new Uint8Array(signature), SigningAlgorithm: 'ECDSA_SHA_256' };
 }
 
@@ -106,7 +122,9 @@ function verify(ctx: CallContext, input: VerifyCommandInput): Partial<VerifyComm
   const signature = Buffer.from(input.Signature ?? new Uint8Array());
   let valid = false;
   try {
-    valid = raw ? nodeVerify('sha256', raw, { key: publicKey, dsaEncoding: 'der' }, signature) : verifyDigest(publicKey, digest, signature);
+    valid = raw
+      ? nodeVerify('sha256', raw, { key: publicKey, dsaEncoding: 'der' }, signature)
+      : verifyDigest(publicKey, digest, signature);
   } catch {
     valid = false;
   }

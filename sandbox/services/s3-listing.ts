@@ -7,7 +7,11 @@ import type { CallContext } from '../sandbox';
 const PAGE_LIMIT = 1000;
 
 /** Splits keys into listed keys and CommonPrefixes for a delimiter, as S3 rolls up "folders". */
-function rollUp(keys: readonly string[], prefix: string, delimiter: string | undefined): Array<{ key: string; common: boolean }> {
+function rollUp(
+  keys: readonly string[],
+  prefix: string,
+  delimiter: string | undefined,
+): Array<{ key: string; common: boolean }> {
   const out: Array<{ key: string; common: boolean }> = [];
   const seen = new Set<string>();
   for (const key of keys) {
@@ -23,15 +27,24 @@ function rollUp(keys: readonly string[], prefix: string, delimiter: string | und
   return out;
 }
 
-export function listObjects(ctx: CallContext, input: S3.ListObjectsV2CommandInput): Partial<S3.ListObjectsV2CommandOutput> {
+export function listObjects(
+  ctx: CallContext,
+  input: S3.ListObjectsV2CommandInput,
+): Partial<S3.ListObjectsV2CommandOutput> {
   const { store, bucket } = accessBucket(ctx, input.Bucket);
   const prefix = input.Prefix ?? '';
   const max = Math.min(input.MaxKeys ?? PAGE_LIMIT, PAGE_LIMIT);
-  const after = input.ContinuationToken ? Buffer.from(input.ContinuationToken, 'base64url').toString() : input.StartAfter ?? '';
+  const after = input.ContinuationToken
+    ? Buffer.from(input.ContinuationToken, 'base64url').toString()
+    : (input.StartAfter ?? '');
   const current = listObjectMeta(store.root, bucket.name)
     .filter((meta) => meta.key.startsWith(prefix) && currentVersion(meta))
     .map((meta) => ({ key: meta.key, version: currentVersion(meta)! }));
-  const entries = rollUp(current.map((item) => item.key), prefix, input.Delimiter).filter((entry) => entry.key > after);
+  const entries = rollUp(
+    current.map((item) => item.key),
+    prefix,
+    input.Delimiter,
+  ).filter((entry) => entry.key > after);
   const page = entries.slice(0, max);
   const truncated = entries.length > page.length;
   const byKey = new Map(current.map((item) => [item.key, item.version]));
@@ -53,14 +66,19 @@ export function listObjects(ctx: CallContext, input: S3.ListObjectsV2CommandInpu
           ETag: version.etag,
           LastModified: new Date(version.lastModified),
           StorageClass: 'STANDARD',
-          ...(version.checksum ? { ChecksumAlgorithm: [version.checksum.algorithm], ChecksumType: version.checksum.type } : {}),
+          ...(version.checksum
+            ? { ChecksumAlgorithm: [version.checksum.algorithm], ChecksumType: version.checksum.type }
+            : {}),
         };
       }),
     CommonPrefixes: page.filter((entry) => entry.common).map((entry) => ({ Prefix: entry.key })),
   } as Partial<S3.ListObjectsV2CommandOutput>;
 }
 
-export function listVersions(ctx: CallContext, input: S3.ListObjectVersionsCommandInput): Partial<S3.ListObjectVersionsCommandOutput> {
+export function listVersions(
+  ctx: CallContext,
+  input: S3.ListObjectVersionsCommandInput,
+): Partial<S3.ListObjectVersionsCommandOutput> {
   const { store, bucket } = accessBucket(ctx, input.Bucket);
   const prefix = input.Prefix ?? '';
   const max = Math.min(input.MaxKeys ?? PAGE_LIMIT, PAGE_LIMIT);
@@ -69,7 +87,10 @@ export function listVersions(ctx: CallContext, input: S3.ListObjectVersionsComma
     .flatMap((meta) => meta.versions.map((version, index) => ({ key: meta.key, version, latest: index === 0 })));
   let start = 0;
   if (input.KeyMarker) {
-    const markerIndex = all.findIndex((item) => item.key === input.KeyMarker && (!input.VersionIdMarker || item.version.versionId === input.VersionIdMarker));
+    const markerIndex = all.findIndex(
+      (item) =>
+        item.key === input.KeyMarker && (!input.VersionIdMarker || item.version.versionId === input.VersionIdMarker),
+    );
     start = input.VersionIdMarker ? markerIndex + 1 : all.findIndex((item) => item.key > (input.KeyMarker ?? ''));
     if (start < 0) start = all.length;
   }
@@ -92,10 +113,17 @@ export function listVersions(ctx: CallContext, input: S3.ListObjectVersionsComma
         ETag: item.version.etag,
         LastModified: new Date(item.version.lastModified),
         StorageClass: 'STANDARD',
-        ...(item.version.checksum ? { ChecksumAlgorithm: [item.version.checksum.algorithm], ChecksumType: item.version.checksum.type } : {}),
+        ...(item.version.checksum
+          ? { ChecksumAlgorithm: [item.version.checksum.algorithm], ChecksumType: item.version.checksum.type }
+          : {}),
       })),
     DeleteMarkers: page
       .filter((item) => item.version.deleteMarker)
-      .map((item) => ({ Key: item.key, VersionId: item.version.versionId, IsLatest: item.latest, LastModified: new Date(item.version.lastModified) })),
+      .map((item) => ({
+        Key: item.key,
+        VersionId: item.version.versionId,
+        IsLatest: item.latest,
+        LastModified: new Date(item.version.lastModified),
+      })),
   } as Partial<S3.ListObjectVersionsCommandOutput>;
 }

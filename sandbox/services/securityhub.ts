@@ -1,5 +1,10 @@
 // Security Hub in the sandbox: BatchUpdateFindings on the findings the scenario holds, each accepted update recorded on the region.
-import type { AwsSecurityFindingIdentifier, BatchUpdateFindingsCommandInput, BatchUpdateFindingsCommandOutput, BatchUpdateFindingsUnprocessedFinding } from '@aws-sdk/client-securityhub';
+import type {
+  AwsSecurityFindingIdentifier,
+  BatchUpdateFindingsCommandInput,
+  BatchUpdateFindingsCommandOutput,
+  BatchUpdateFindingsUnprocessedFinding,
+} from '@aws-sdk/client-securityhub';
 import { awsError } from '../errors';
 import type { CallContext } from '../sandbox';
 
@@ -14,15 +19,25 @@ const WORKFLOW = new Set(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']);
  */
 function known(ctx: CallContext, id: AwsSecurityFindingIdentifier): boolean {
   return ctx.sandbox.scenario.accounts.some((account) =>
-    (account.regions[ctx.region]?.findings ?? []).some((finding) => finding.arn === id.Id || finding.Arn === id.Id || finding.Id === id.Id),
+    (account.regions[ctx.region]?.findings ?? []).some(
+      (finding) => finding.arn === id.Id || finding.Arn === id.Id || finding.Id === id.Id,
+    ),
   );
 }
 
-function batchUpdateFindings(ctx: CallContext, input: BatchUpdateFindingsCommandInput): Partial<BatchUpdateFindingsCommandOutput> {
+function batchUpdateFindings(
+  ctx: CallContext,
+  input: BatchUpdateFindingsCommandInput,
+): Partial<BatchUpdateFindingsCommandOutput> {
   const identifiers = input.FindingIdentifiers ?? [];
-  if (identifiers.length === 0 || identifiers.length > 100) throw awsError('InvalidInputException', 'FindingIdentifiers must list 1 to 100 findings');
-  if (input.Workflow?.Status !== undefined && !WORKFLOW.has(input.Workflow.Status)) throw awsError('InvalidInputException', `invalid Workflow.Status ${input.Workflow.Status}`);
-  if (input.Note && (!input.Note.Text || !input.Note.UpdatedBy || input.Note.Text.length > 512 || input.Note.UpdatedBy.length > 512)) {
+  if (identifiers.length === 0 || identifiers.length > 100)
+    throw awsError('InvalidInputException', 'FindingIdentifiers must list 1 to 100 findings');
+  if (input.Workflow?.Status !== undefined && !WORKFLOW.has(input.Workflow.Status))
+    throw awsError('InvalidInputException', `invalid Workflow.Status ${input.Workflow.Status}`);
+  if (
+    input.Note &&
+    (!input.Note.Text || !input.Note.UpdatedBy || input.Note.Text.length > 512 || input.Note.UpdatedBy.length > 512)
+  ) {
     throw awsError('InvalidInputException', 'Note needs Text and UpdatedBy of at most 512 characters');
   }
   const processed: AwsSecurityFindingIdentifier[] = [];
@@ -31,7 +46,12 @@ function batchUpdateFindings(ctx: CallContext, input: BatchUpdateFindingsCommand
   for (const id of identifiers) {
     const key = `${id.ProductArn ?? ''}|${id.Id ?? ''}`;
     const product = PRODUCT_ARN.exec(id.ProductArn ?? '');
-    if (seen.has(key)) unprocessed.push({ FindingIdentifier: id, ErrorCode: 'DuplicatedFindingIdentifier', ErrorMessage: 'Finding identifier is duplicated' });
+    if (seen.has(key))
+      unprocessed.push({
+        FindingIdentifier: id,
+        ErrorCode: 'DuplicatedFindingIdentifier',
+        ErrorMessage: 'Finding identifier is duplicated',
+      });
     else if (!id.Id || !product || product[1] !== ctx.region || !known(ctx, id)) {
       unprocessed.push({ FindingIdentifier: id, ErrorCode: 'FindingNotFound', ErrorMessage: 'Finding Not Found' });
     } else processed.push({ Id: id.Id, ProductArn: id.ProductArn });
@@ -39,7 +59,13 @@ function batchUpdateFindings(ctx: CallContext, input: BatchUpdateFindingsCommand
   }
   if (processed.length > 0) {
     const updates = (ctx.regionState.findingUpdates ??= []);
-    updates.push({ findings: processed, note: input.Note, workflow: input.Workflow, by: ctx.caller.arn, at: new Date().toISOString() });
+    updates.push({
+      findings: processed,
+      note: input.Note,
+      workflow: input.Workflow,
+      by: ctx.caller.arn,
+      at: new Date().toISOString(),
+    });
   }
   return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
 }

@@ -1,5 +1,9 @@
 // STS in the sandbox: role assumption between accounts, checked against each role's trust policy and external id.
-import type { AssumeRoleCommandInput, AssumeRoleCommandOutput, GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import type {
+  AssumeRoleCommandInput,
+  AssumeRoleCommandOutput,
+  GetCallerIdentityCommandOutput,
+} from '@aws-sdk/client-sts';
 import { awsError } from '../errors';
 import type { CallContext } from '../sandbox';
 
@@ -15,13 +19,20 @@ function assumeRole(ctx: CallContext, input: AssumeRoleCommandInput): Partial<As
   if (!account || !role) throw awsError('AccessDenied', denied, { httpStatusCode: 403 });
   const callerRoleArn = `arn:aws:iam::${ctx.caller.accountId}:role/${ctx.caller.roleName ?? ''}`;
   const trusted = role.trustedPrincipals.some(
-    (principal) => principal === callerRoleArn || principal === ctx.caller.accountId || principal === `arn:aws:iam::${ctx.caller.accountId}:root`,
+    (principal) =>
+      principal === callerRoleArn ||
+      principal === ctx.caller.accountId ||
+      principal === `arn:aws:iam::${ctx.caller.accountId}:root`,
   );
   if (!trusted) throw awsError('AccessDenied', denied, { httpStatusCode: 403 });
-  if (role.externalId !== undefined && role.externalId !== input.ExternalId) throw awsError('AccessDenied', denied, { httpStatusCode: 403 });
+  if (role.externalId !== undefined && role.externalId !== input.ExternalId)
+    throw awsError('AccessDenied', denied, { httpStatusCode: 403 });
   const sessionName = input.RoleSessionName ?? 'session';
   const arn = `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
-  const credentials = ctx.sandbox.issueCredentials({ accountId, arn, roleName, sessionName }, input.DurationSeconds ?? 3600);
+  const credentials = ctx.sandbox.issueCredentials(
+    { accountId, arn, roleName, sessionName },
+    input.DurationSeconds ?? 3600,
+  );
   return {
     Credentials: {
       AccessKeyId: credentials.accessKeyId,
@@ -34,7 +45,11 @@ function assumeRole(ctx: CallContext, input: AssumeRoleCommandInput): Partial<As
 }
 
 function getCallerIdentity(ctx: CallContext): Partial<GetCallerIdentityCommandOutput> {
-  return { Account: ctx.caller.accountId, Arn: ctx.caller.arn, UserId: `AROA${ctx.caller.accountId}:${ctx.caller.sessionName ?? ''}` };
+  return {
+    Account: ctx.caller.accountId,
+    Arn: ctx.caller.arn,
+    UserId: `AROA${ctx.caller.accountId}:${ctx.caller.sessionName ?? ''}`,
+  };
 }
 
 export const sts = {

@@ -65,7 +65,11 @@ export interface ClientFactoryOptions {
   readonly baseCredentials?: AwsCredentialIdentityProvider;
 }
 
-type Constructor<T> = new (config: { region: string; credentials: AwsCredentialIdentityProvider; maxAttempts: number }) => T;
+type Constructor<T> = new (config: {
+  region: string;
+  credentials: AwsCredentialIdentityProvider;
+  maxAttempts: number;
+}) => T;
 
 export function createClientFactory(options: ClientFactoryOptions): ClientFactory {
   const base: AwsCredentialIdentityProvider | undefined = options.interceptor
@@ -73,7 +77,11 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     : options.baseCredentials;
   const cache = new Map<string, Clients>();
 
-  const build = (accountId: string, region: string, credentials: AwsCredentialIdentityProvider | undefined): Clients => {
+  const build = (
+    accountId: string,
+    region: string,
+    credentials: AwsCredentialIdentityProvider | undefined,
+  ): Clients => {
     const instances = new Map<string, object>();
     const make = <T extends object>(name: string, ctor: Constructor<T>): T => {
       const existing = instances.get(name);
@@ -109,18 +117,25 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     };
   };
 
-  const orchestrator = (region: string): Clients => memo(cache, `orchestrator:${region}`, () => build(options.orchestratorAccountId ?? 'self', region, base));
+  const orchestrator = (region: string): Clients =>
+    memo(cache, `orchestrator:${region}`, () => build(options.orchestratorAccountId ?? 'self', region, base));
 
   const assumed = (accountId: string, region: string, roleName: string): Clients =>
     memo(cache, `${accountId}:${region}:${roleName}`, () => {
       const sts = orchestrator(region).sts();
-      const provider = assumeRoleProvider(sts, `arn:aws:iam::${accountId}:role/${roleName}`, options.config.externalId, options.sessionName);
+      const provider = assumeRoleProvider(
+        sts,
+        `arn:aws:iam::${accountId}:role/${roleName}`,
+        options.config.externalId,
+        options.sessionName,
+      );
       return build(accountId, region, provider);
     });
 
   return {
     member: (accountId, region) => assumed(accountId, region, options.config.responderRoleName),
-    forensics: (region) => assumed(forensicsFor(options.config, region).forensicsAccountId, region, options.config.evidenceWriterRoleName),
+    forensics: (region) =>
+      assumed(forensicsFor(options.config, region).forensicsAccountId, region, options.config.evidenceWriterRoleName),
     orchestrator,
   };
 }
@@ -134,16 +149,29 @@ function memo<T>(cache: Map<string, T>, key: string, create: () => T): T {
 }
 
 /** Credentials from sts:AssumeRole, refreshed five minutes before they expire. */
-export function assumeRoleProvider(sts: STSClient, roleArn: string, externalId: string, sessionName: string): AwsCredentialIdentityProvider {
+export function assumeRoleProvider(
+  sts: STSClient,
+  roleArn: string,
+  externalId: string,
+  sessionName: string,
+): AwsCredentialIdentityProvider {
   let current: Promise<AwsCredentialIdentity> | undefined;
   let expires = 0;
   return async () => {
     if (!current || Date.now() > expires - 5 * 60 * 1000) {
       current = sts
-        .send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName.slice(0, 64), ExternalId: externalId, DurationSeconds: 3600 }))
+        .send(
+          new AssumeRoleCommand({
+            RoleArn: roleArn,
+            RoleSessionName: sessionName.slice(0, 64),
+            ExternalId: externalId,
+            DurationSeconds: 3600,
+          }),
+        )
         .then((response) => {
           const credentials = response.Credentials;
-          if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+          if (!credentials?.AccessKeyId || !credentials.SecretAccessKey)
+            throw new Error(`AssumeRole ${roleArn} returned no credentials`);
           expires = credentials.Expiration?.getTime() ?? Date.now() + 3600 * 1000;
           return {
             accessKeyId: credentials.AccessKeyId,

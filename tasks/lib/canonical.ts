@@ -23,7 +23,9 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /** The SHA-256 and length of a stream, read chunk by chunk so an artifact of any size never sits in memory. */
-export async function hashStream(stream: Readable | AsyncIterable<Uint8Array>): Promise<{ sha256: string; bytes: number }> {
+export async function hashStream(
+  stream: Readable | AsyncIterable<Uint8Array>,
+): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of stream) {

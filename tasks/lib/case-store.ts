@@ -6,7 +6,16 @@ import { hexToBase64, sha256Hex } from './canonical';
 import type { CustodyConfig } from './config';
 import { forensicsFor } from './config';
 import type { CustodyEntry } from './custody-log';
-import { GENESIS_PREV, buildEntry, custodyEntryKey, custodyPrefix, entryHash, parseEntry, seqOfKey, serializeEntry } from './custody-log';
+import {
+  GENESIS_PREV,
+  buildEntry,
+  custodyEntryKey,
+  custodyPrefix,
+  entryHash,
+  parseEntry,
+  seqOfKey,
+  serializeEntry,
+} from './custody-log';
 import { CustodyLogError, InvalidInputError, ObjectExistsError, TRANSIENT_AWS_ERRORS, errorName } from './errors';
 import { writeEvidence } from './evidence-writer';
 import type { Actor, ArtifactRecord, CaseStore, CustodyEvent, PutArtifactRequest } from './task';
@@ -81,7 +90,13 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
 
   // If-None-Match: * makes the write a compare-and-swap on the seq (see putLocked).
   const putEntry = (entry: CustodyEntry): Promise<void> =>
-    putLocked(s3(), { bucket, key: custodyEntryKey(caseId, entry.seq), body: serializeEntry(entry), kmsKeyId: destination.evidenceKeyArn, retainUntil: retainUntil() });
+    putLocked(s3(), {
+      bucket,
+      key: custodyEntryKey(caseId, entry.seq),
+      body: serializeEntry(entry),
+      kmsKeyId: destination.evidenceKeyArn,
+      retainUntil: retainUntil(),
+    });
 
   const logId = `${bucket}/${custodyPrefix(caseId)}`;
 
@@ -94,7 +109,9 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
     const hint = knownHeads.get(logId);
     const trusted = hint && (await readEntryAt(hint.seq))?.hash === hint.hash ? hint : undefined;
     const after = trusted ? custodyEntryKey(caseId, trusted.seq) : undefined;
-    const keys = (await listObjects(s3(), bucket, custodyPrefix(caseId), after)).filter((object) => seqOfKey(object.key) !== undefined);
+    const keys = (await listObjects(s3(), bucket, custodyPrefix(caseId), after)).filter(
+      (object) => seqOfKey(object.key) !== undefined,
+    );
     const last = keys[keys.length - 1];
     if (!last) return trusted ?? { seq: -1, hash: GENESIS_PREV };
     return (await readEntryAt(seqOfKey(last.key)!)) ?? trusted ?? { seq: -1, hash: GENESIS_PREV };
@@ -143,13 +160,17 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
         // Another writer took this seq: every entry landed since becomes known, and the next free seq is tried. Back off
         // exponentially only while no progress is seen (the racing write has not landed yet, 409); otherwise a short jitter.
         head = await catchUp(current);
-        if (head.seq === current.seq) await sleep(Math.random() * Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)));
+        if (head.seq === current.seq)
+          await sleep(Math.random() * Math.min(1000, retryBaseMs * 2 ** Math.min(attempt, 6)));
       }
     }
-    throw new CustodyLogError(`could not append ${event.action} to the custody log of case ${caseId} after ${maxAttempts} tries`, {
-      caseId,
-      action: event.action,
-    });
+    throw new CustodyLogError(
+      `could not append ${event.action} to the custody log of case ${caseId} after ${maxAttempts} tries`,
+      {
+        caseId,
+        action: event.action,
+      },
+    );
   };
 
   return {
@@ -267,12 +288,21 @@ export interface ListedObject {
 }
 
 /** Every object under a prefix, in S3's (lexicographic) order, following continuation tokens. */
-export async function listObjects(s3: S3Client, bucket: string, prefix: string, startAfter?: string): Promise<ListedObject[]> {
+export async function listObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  startAfter?: string,
+): Promise<ListedObject[]> {
   const objects: ListedObject[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}) }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
+      }),
     );
     for (const object of page.Contents ?? []) if (object.Key) objects.push({ key: object.Key, size: object.Size ?? 0 });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -289,10 +319,13 @@ export async function readObject(s3: S3Client, bucket: string, key: string): Pro
 
 /** All entries of a case's log in seq order; an object that is not a valid entry is a CustodyLogError naming it. */
 export async function readCustodyEntries(s3: S3Client, bucket: string, caseId: string): Promise<CustodyEntry[]> {
-  const keys = (await listObjects(s3, bucket, custodyPrefix(caseId))).filter((object) => seqOfKey(object.key) !== undefined);
+  const keys = (await listObjects(s3, bucket, custodyPrefix(caseId))).filter(
+    (object) => seqOfKey(object.key) !== undefined,
+  );
   return mapLimit(keys, 16, async (object) => {
     const entry = parseEntry((await readObject(s3, bucket, object.key)).toString('utf8'));
-    if (!entry) throw new CustodyLogError(`custody object ${object.key} is not a valid custody entry`, { key: object.key });
+    if (!entry)
+      throw new CustodyLogError(`custody object ${object.key} is not a valid custody entry`, { key: object.key });
     return entry;
   });
 }

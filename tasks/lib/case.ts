@@ -5,7 +5,9 @@ export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 export const ACCOUNT_ID = /^\d{12}$/;
 export const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
-export const InstanceIdSchema = z.string().regex(INSTANCE_ID, 'not an EC2 instance id (i- followed by 8 or 17 hex digits)');
+export const InstanceIdSchema = z
+  .string()
+  .regex(INSTANCE_ID, 'not an EC2 instance id (i- followed by 8 or 17 hex digits)');
 export const AccountIdSchema = z.string().regex(ACCOUNT_ID, 'not an AWS account id (12 digits)');
 export const RegionSchema = z.string().regex(REGION, 'not an AWS region name');
 
@@ -28,10 +30,18 @@ export const CaseOptionsSchema = z
     volatile: z.boolean().default(true),
     logs: z.boolean().default(true),
     snapshots: z.boolean().default(true),
-    logWindowHours: z.number().int().min(1).max(24 * 90).default(24),
+    logWindowHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24),
     isolationPolicy: IsolationPolicySchema.default('capture-first'),
     /** Examination on a workstation in the forensics account (docs/workstation.md); off unless the case asks for it. */
-    examine: z.object({ workstation: z.boolean().default(false) }).strict().optional(),
+    examine: z
+      .object({ workstation: z.boolean().default(false) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CaseOptions = z.infer<typeof CaseOptionsSchema>;

@@ -61,13 +61,19 @@ export const DeploymentSchema = z
     /** Workload accounts the member StackSet targets; used to scope the snapshot key policy when no organization id is set. */
     memberAccountIds: z.array(AccountIdSchema).default([]),
     /** AWS Organizations id (o-…): scopes key and role trust to the organization (aws:PrincipalOrgID). */
-    organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'not an AWS Organizations id').optional(),
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'not an AWS Organizations id')
+      .optional(),
     /** IAM is global: the member StackSet creates the responder role only in this one region. */
     memberRoleRegion: RegionSchema,
     /** Days before evidence moves to S3 Glacier Flexible Retrieval (it stays locked there). */
     evidenceTransitionDays: z.number().int().min(1).max(36500).default(90),
     /** Prefix of the evidence bucket holding capture tools (AVML, WinPMEM) that instances download by presigned URL. */
-    toolStagingPrefix: z.string().regex(/^[a-z0-9][a-z0-9-]*\/$/, 'a single lower-case folder ending in /').default('tools/'),
+    toolStagingPrefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*\/$/, 'a single lower-case folder ending in /')
+      .default('tools/'),
     /** Who the SNS topic e-mails about cases and failed executions. */
     notificationEmails: z.array(z.email()).default([]),
     /** Retention of Lambda and state machine logs. */
@@ -77,7 +83,14 @@ export const DeploymentSchema = z
      * or user ARNs, or an account root (`arn:aws:iam::123456789012:root`). IAM users, and users of a trusted account, need MFA.
      */
     operatorPrincipals: z
-      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/, 'not an IAM role, user or account root ARN'))
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/,
+            'not an IAM role, user or account root ARN',
+          ),
+      )
       .default([]),
   })
   .strict();
@@ -85,7 +98,10 @@ export type Deployment = z.infer<typeof DeploymentSchema>;
 
 /** CloudWatch Logs groups holding a region's or an account's VPC Flow Logs (default format) and Route 53 Resolver query logs. */
 export const LogSourcesSchema = z
-  .object({ flowLogGroup: z.string().min(1).max(512).optional(), resolverLogGroup: z.string().min(1).max(512).optional() })
+  .object({
+    flowLogGroup: z.string().min(1).max(512).optional(),
+    resolverLogGroup: z.string().min(1).max(512).optional(),
+  })
   .strict();
 export type LogSources = z.infer<typeof LogSourcesSchema>;
 

@@ -138,13 +138,21 @@ export function verifyChain(entries: readonly CustodyEntry[]): ChainIssue[] {
   for (const entry of entries) {
     remaining.set(entry.seq, (remaining.get(entry.seq) ?? 1) - 1);
     if (entryHash(entry) !== entry.hash) {
-      issues.push({ kind: 'bad-hash', seq: entry.seq, message: `entry seq ${entry.seq} does not match its hash: it was edited` });
+      issues.push({
+        kind: 'bad-hash',
+        seq: entry.seq,
+        message: `entry seq ${entry.seq} does not match its hash: it was edited`,
+      });
     }
     const seqIssue = classifySeq(entry.seq, expected, seen, remaining, outOfOrder);
     if (seqIssue) issues.push(seqIssue);
     const before = entry.seq === 0 ? GENESIS_PREV : hashOf.get(entry.seq - 1);
     if (before !== undefined && entry.prev !== before && seqIssue?.kind !== 'inserted') {
-      issues.push({ kind: 'broken-link', seq: entry.seq, message: `entry seq ${entry.seq} does not link to entry seq ${entry.seq - 1} (prev hash differs)` });
+      issues.push({
+        kind: 'broken-link',
+        seq: entry.seq,
+        message: `entry seq ${entry.seq} does not link to entry seq ${entry.seq - 1} (prev hash differs)`,
+      });
     }
     seen.add(entry.seq);
     expected = Math.max(expected, entry.seq + 1);
@@ -160,15 +168,24 @@ function classifySeq(
   outOfOrder: Set<number>,
 ): ChainIssue | undefined {
   if (seq === expected && !seen.has(seq)) return undefined;
-  if (seen.has(seq)) return { kind: 'inserted', seq, message: `a second entry claims seq ${seq}: an entry was inserted` };
+  if (seen.has(seq))
+    return { kind: 'inserted', seq, message: `a second entry claims seq ${seq}: an entry was inserted` };
   if (seq < expected) {
     if (outOfOrder.has(seq)) return undefined;
-    return { kind: 'reordered', seq, message: `entry seq ${seq} appears after seq ${expected - 1}: entries were reordered` };
+    return {
+      kind: 'reordered',
+      seq,
+      message: `entry seq ${seq} appears after seq ${expected - 1}: entries were reordered`,
+    };
   }
   // seq > expected: the skipped seqs either come later (reordered) or never (dropped).
   if ((remaining.get(expected) ?? 0) > 0) {
     outOfOrder.add(expected);
-    return { kind: 'reordered', seq: expected, message: `entry seq ${expected} appears after seq ${seq}: entries were reordered` };
+    return {
+      kind: 'reordered',
+      seq: expected,
+      message: `entry seq ${expected} appears after seq ${seq}: entries were reordered`,
+    };
   }
   const range = seq - 1 === expected ? `seq ${expected}` : `seqs ${expected}-${seq - 1}`;
   return { kind: 'dropped', seq: expected, message: `entry ${range} is missing from the log: dropped` };

@@ -6,7 +6,12 @@ import type { TaskDeps } from './task';
 export type TaskCore<S extends z.ZodType, O> = (input: z.infer<S>, deps: TaskDeps) => Promise<O>;
 
 /** Validates a state's input with the task's schema and runs the core; a bad input is an InvalidInputError naming the field. */
-export async function runTask<S extends z.ZodType, O>(schema: S, core: TaskCore<S, O>, event: unknown, deps: TaskDeps): Promise<O> {
+export async function runTask<S extends z.ZodType, O>(
+  schema: S,
+  core: TaskCore<S, O>,
+  event: unknown,
+  deps: TaskDeps,
+): Promise<O> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -22,7 +27,11 @@ export interface TaskDefinition<S extends z.ZodType, O> {
   readonly core: TaskCore<S, O>;
 }
 
-export function defineTask<S extends z.ZodType, O>(name: string, schema: S, core: TaskCore<S, O>): TaskDefinition<S, O> {
+export function defineTask<S extends z.ZodType, O>(
+  name: string,
+  schema: S,
+  core: TaskCore<S, O>,
+): TaskDefinition<S, O> {
   return { name, schema, core };
 }
 

@@ -17,7 +17,10 @@ async function build(): Promise<TaskDeps> {
   const config = parseConfig(JSON.parse(raw));
   const clients = createClientFactory({ config, sessionName: 'custody-orchestrator' });
   const { createCaseStore } = await import('./case-store');
-  const actor = { principal: process.env.CUSTODY_ROLE_ARN ?? 'unknown', execution: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown' };
+  const actor = {
+    principal: process.env.CUSTODY_ROLE_ARN ?? 'unknown',
+    execution: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown',
+  };
   return {
     config,
     clients,

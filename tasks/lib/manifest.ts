@@ -11,7 +11,9 @@ export const SIGNING_ALGORITHM = 'ECDSA_SHA_256';
 
 const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const ManifestArtifactSchema = z.object({ key: z.string(), bytes: z.number().int().min(0), sha256: Sha256Hex }).strict();
+export const ManifestArtifactSchema = z
+  .object({ key: z.string(), bytes: z.number().int().min(0), sha256: Sha256Hex })
+  .strict();
 export type ManifestArtifact = z.infer<typeof ManifestArtifactSchema>;
 
 export const ManifestSchema = z
@@ -72,7 +74,12 @@ export interface ManifestInput {
 export function artifactsOf(entries: readonly CustodyEntry[]): ManifestArtifact[] {
   const byKey = new Map<string, ManifestArtifact>();
   for (const entry of entries) {
-    if (entry.artifact) byKey.set(entry.artifact.key, { key: entry.artifact.key, bytes: entry.artifact.bytes, sha256: entry.artifact.sha256 });
+    if (entry.artifact)
+      byKey.set(entry.artifact.key, {
+        key: entry.artifact.key,
+        bytes: entry.artifact.bytes,
+        sha256: entry.artifact.sha256,
+      });
   }
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -132,7 +139,9 @@ export async function publicKeyPem(kms: KMSClient, keyId: string): Promise<strin
 }
 
 export function derToPem(der: Uint8Array): string {
-  return createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+  return createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
 }
 
 /**
@@ -141,7 +150,9 @@ export function derToPem(der: Uint8Array): string {
  */
 export async function signManifest(kms: KMSClient, keyId: string, manifestBytes: Uint8Array): Promise<Buffer> {
   const digest = Buffer.from(sha256Hex(manifestBytes), 'hex');
-  const response = await kms.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: SIGNING_ALGORITHM }));
+  const response = await kms.send(
+    new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: SIGNING_ALGORITHM }),
+  );
   if (!response.Signature) throw new Error(`kms:Sign returned no signature for ${keyId}`);
   return Buffer.from(response.Signature);
 }
@@ -158,7 +169,8 @@ export function manifestSignatureValid(manifestBytes: Uint8Array, signature: Uin
 /** Two PEM (or DER-derived) public keys are the same key. */
 export function sameKey(a: string, b: string): boolean {
   try {
-    const der = (pem: string): string => createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('base64');
+    const der = (pem: string): string =>
+      createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('base64');
     return der(a) === der(b);
   } catch {
     return false;

@@ -10,7 +10,10 @@ export function projectRoot(): string {
   let dir = __dirname;
   for (;;) {
     const candidate = join(dir, 'package.json');
-    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'custody') {
+    if (
+      existsSync(candidate) &&
+      (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'custody'
+    ) {
       cached = dir;
       return dir;
     }

@@ -20,7 +20,14 @@ export interface FileCalls {
 }
 
 /** What EBS asks of KMS when it encrypts a snapshot copy with a customer managed key. */
-const EBS_KMS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] as const;
+const EBS_KMS = [
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+] as const;
 
 /**
  * Writing to an SSE-KMS bucket needs a data key, and completing or reading an object needs Decrypt (Amazon S3 User Guide,
@@ -33,7 +40,10 @@ const SSE_KMS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
  * test/infra/permissions.test.ts scans every tasks/*.ts and tasks/lib/*.ts for `new <X>Command(` and fails on drift.
  */
 export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
-  'tasks/analyze-case.ts': { forensics: ['S3:GetObjectCommand', 'S3:ListObjectsV2Command'], implied: { forensics: ['kms:Decrypt'] } },
+  'tasks/analyze-case.ts': {
+    forensics: ['S3:GetObjectCommand', 'S3:ListObjectsV2Command'],
+    implied: { forensics: ['kms:Decrypt'] },
+  },
   'tasks/capture-memory.ts': {
     member: ['SSM:SendCommandCommand'],
     forensics: ['S3:AbortMultipartUploadCommand'],
@@ -42,11 +52,19 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
   },
   'tasks/check-command.ts': {
     member: ['SSM:CancelCommandCommand', 'SSM:GetCommandInvocationCommand'],
-    forensics: ['S3:AbortMultipartUploadCommand', 'S3:CompleteMultipartUploadCommand', 'S3:HeadObjectCommand', 'S3:ListPartsCommand'],
+    forensics: [
+      'S3:AbortMultipartUploadCommand',
+      'S3:CompleteMultipartUploadCommand',
+      'S3:HeadObjectCommand',
+      'S3:ListPartsCommand',
+    ],
     // HeadObject names the VersionId CompleteMultipartUpload returned, which S3 authorises as s3:GetObjectVersion.
     implied: { forensics: [...SSE_KMS, 's3:GetObjectVersion'] },
   },
-  'tasks/check-snapshot-copies.ts': { member: ['EC2:DescribeSnapshotsCommand'], forensics: ['EC2:DescribeSnapshotsCommand'] },
+  'tasks/check-snapshot-copies.ts': {
+    member: ['EC2:DescribeSnapshotsCommand'],
+    forensics: ['EC2:DescribeSnapshotsCommand'],
+  },
   'tasks/check-snapshots.ts': { member: ['EC2:DescribeSnapshotsCommand'] },
   'tasks/collect-volatile.ts': { member: ['SSM:SendCommandCommand'], forensics: ['S3:AbortMultipartUploadCommand'] },
   'tasks/copy-snapshots.ts': {
@@ -65,7 +83,9 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'IAM:PutRolePolicyCommand',
     ],
   },
-  'tasks/detach-from-fleet.ts': { member: ['AutoScaling:DetachInstancesCommand', 'ElasticLoadBalancingV2:DeregisterTargetsCommand'] },
+  'tasks/detach-from-fleet.ts': {
+    member: ['AutoScaling:DetachInstancesCommand', 'ElasticLoadBalancingV2:DeregisterTargetsCommand'],
+  },
   'tasks/examine-evidence.ts': { forensics: ['S3:GetObjectCommand'], implied: { forensics: ['kms:Decrypt'] } },
   'tasks/isolate-network.ts': {
     member: [
@@ -95,7 +115,9 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'IAM:DeleteRolePolicyCommand',
     ],
   },
-  'tasks/snapshot-volumes.ts': { member: ['EC2:CreateSnapshotCommand', 'EC2:CreateSnapshotsCommand', 'EC2:CreateTagsCommand'] },
+  'tasks/snapshot-volumes.ts': {
+    member: ['EC2:CreateSnapshotCommand', 'EC2:CreateSnapshotsCommand', 'EC2:CreateTagsCommand'],
+  },
   'tasks/ssm-command.ts': {
     member: ['SSM:DescribeInstanceInformationCommand'],
     forensics: ['S3:CreateMultipartUploadCommand'],
@@ -113,7 +135,18 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
     ],
     // RunInstances with an instance profile passes its role (iam:PassRole); tags go on at launch (ec2:CreateTags on create);
     // a volume from an encrypted snapshot uses the forensics key through grants (Amazon EBS encryption, EBS User Guide).
-    implied: { forensics: ['iam:PassRole', 'ec2:CreateTags', 'kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] },
+    implied: {
+      forensics: [
+        'iam:PassRole',
+        'ec2:CreateTags',
+        'kms:CreateGrant',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+      ],
+    },
   },
   'tasks/attach-evidence-volumes.ts': {
     forensics: ['EC2:AttachVolumeCommand', 'EC2:DescribeInstancesCommand', 'EC2:DescribeVolumesCommand'],
@@ -198,9 +231,14 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'GuardDuty:ListDetectorsCommand',
     ],
   },
-  'tasks/lib/report/sizes.ts': { member: ['EC2:DescribeInstanceTypesCommand', 'EC2:DescribeInstancesCommand', 'EC2:DescribeVolumesCommand'] },
+  'tasks/lib/report/sizes.ts': {
+    member: ['EC2:DescribeInstanceTypesCommand', 'EC2:DescribeInstancesCommand', 'EC2:DescribeVolumesCommand'],
+  },
   'tasks/lib/manifest.ts': { forensics: ['KMS:GetPublicKeyCommand', 'KMS:SignCommand'] },
-  'tasks/lib/verify/source-s3.ts': { forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'], implied: { forensics: ['kms:Decrypt', 's3:GetObjectRetention'] } },
+  'tasks/lib/verify/source-s3.ts': {
+    forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'],
+    implied: { forensics: ['kms:Decrypt', 's3:GetObjectRetention'] },
+  },
 };
 
 /** The npm package of each SDK client → the client name used in `SdkCall` and by sandbox/iam-actions.ts. */
@@ -255,7 +293,10 @@ const STATE_FILES: Readonly<Record<string, string>> = { CollectVolatileData: 'ta
 export function taskFileForState(stateName: string): string {
   const named = STATE_FILES[stateName];
   if (named) return named;
-  const kebab = stateName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  const kebab = stateName
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
   return `tasks/${kebab}.ts`;
 }
 

@@ -18,13 +18,21 @@ describe('custody triage', () => {
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout.join('\n')) as { caseId: string; targets: unknown[]; trigger: string };
     expect(printed.trigger).toBe('guardduty');
-    expect(printed.targets).toEqual([{ instanceId: 'i-0c0ffee1234567890', accountId: '222222222222', region: 'eu-west-1' }]);
+    expect(printed.targets).toEqual([
+      { instanceId: 'i-0c0ffee1234567890', accountId: '222222222222', region: 'eu-west-1' },
+    ]);
   });
 
   it.each([
     ['an empty file', ''],
     ['malformed JSON', '{"detail-type": '],
-    ['a finding about an S3 bucket', JSON.stringify({ ...loadScenario().trigger, detail: { ...(loadScenario().trigger.detail as object), resource: { resourceType: 'S3Bucket' } } })],
+    [
+      'a finding about an S3 bucket',
+      JSON.stringify({
+        ...loadScenario().trigger,
+        detail: { ...(loadScenario().trigger.detail as object), resource: { resourceType: 'S3Bucket' } },
+      }),
+    ],
   ])('rejects %s with exit 2 and a one-line reason, no stack', async (_name, text) => {
     const run = await custody('triage', '--event', file(`bad-${_name.length}.json`, text));
     expect(run.code).toBe(2);

@@ -31,7 +31,9 @@ describe('custody tabletop on the default scenario', () => {
   it('ends with a JSON summary naming the case, its status and its folder', () => {
     expect(summary.caseId).toMatch(/^[0-9a-f-]{36}$/);
     expect(['complete', 'partial']).toContain(summary.status);
-    expect(summary.caseDir).toBe(join(out, 'buckets', 'custody-evidence-333333333333-eu-west-1', 'cases', summary.caseId));
+    expect(summary.caseDir).toBe(
+      join(out, 'buckets', 'custody-evidence-333333333333-eu-west-1', 'cases', summary.caseId),
+    );
   });
 
   it('shows progress per phase', () => {
@@ -43,7 +45,9 @@ describe('custody tabletop on the default scenario', () => {
     const dir = summary.caseDir;
     const caseJson = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { caseId: string };
     expect(caseJson.caseId).toBe(summary.caseId);
-    const describe = JSON.parse(readFileSync(join(dir, '222222222222', 'i-0c0ffee1234567890', 'metadata', 'describe-instance.json'), 'utf8'));
+    const describe = JSON.parse(
+      readFileSync(join(dir, '222222222222', 'i-0c0ffee1234567890', 'metadata', 'describe-instance.json'), 'utf8'),
+    );
     expect(JSON.stringify(describe)).toContain('i-0c0ffee1234567890');
     expect(existsSync(join(dir, 'custody.jsonl'))).toBe(true);
     expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
@@ -65,7 +69,14 @@ describe('custody tabletop on the default scenario', () => {
 
   it('captures memory, volatile data, logs and the report as evidence', () => {
     const instance = join(summary.caseDir, '222222222222', 'i-0c0ffee1234567890');
-    for (const file of ['memory/memory.lime', 'volatile/processes.txt', 'volatile/sockets.txt', 'logs/cloudtrail.jsonl', 'logs/vpc-flow.jsonl', 'snapshots.json']) {
+    for (const file of [
+      'memory/memory.lime',
+      'volatile/processes.txt',
+      'volatile/sockets.txt',
+      'logs/cloudtrail.jsonl',
+      'logs/vpc-flow.jsonl',
+      'snapshots.json',
+    ]) {
       expect({ file, present: existsSync(join(instance, file)) }).toEqual({ file, present: true });
     }
     for (const file of ['report/report.html', 'report/report.json', 'report/timeline.jsonl', 'report/findings.json']) {
@@ -83,10 +94,16 @@ describe('custody tabletop on the default scenario', () => {
     writeFileSync(console, bytes);
     const run = await custody('verify', dir, '--json');
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout[run.stdout.length - 1]) as { ok: boolean; artifacts: { key: string; status: string }[] };
+    const report = JSON.parse(run.stdout[run.stdout.length - 1]) as {
+      ok: boolean;
+      artifacts: { key: string; status: string }[];
+    };
     expect(report.ok).toBe(false);
     expect(report.artifacts.filter((artifact) => artifact.status !== 'ok')).toEqual([
-      expect.objectContaining({ key: '222222222222/i-0c0ffee1234567890/metadata/console-output.txt', status: 'altered' }),
+      expect.objectContaining({
+        key: '222222222222/i-0c0ffee1234567890/metadata/console-output.txt',
+        status: 'altered',
+      }),
     ]);
   });
 });
@@ -98,7 +115,8 @@ describe('custody tabletop --dry-run', () => {
     expect(run.code).toBe(0);
     const state = JSON.parse(readFileSync(join(out, 'sandbox-state.json'), 'utf8')) as { accounts: unknown };
     const before = loadScenario();
-    const member = (accounts: unknown) => JSON.stringify((accounts as { accountId: string }[]).filter((a) => a.accountId === '222222222222'));
+    const member = (accounts: unknown) =>
+      JSON.stringify((accounts as { accountId: string }[]).filter((a) => a.accountId === '222222222222'));
     expect(member(state.accounts)).toBe(member(before.accounts));
   });
 

@@ -27,7 +27,10 @@ export function makeTestContext(scenario?: string | Scenario): TestContext {
   const env = createSandboxEnvironment({ scenario, root: mkdtempSync(join(tmpdir(), 'custody-test-')) });
   const events: CustodyEvent[] = [];
   const artifacts = new Map<string, { record: ArtifactRecord; bytes: Buffer }>();
-  const actor = { principal: 'arn:aws:sts::111111111111:assumed-role/CustodyOrchestrator/custody', execution: 'test-execution' };
+  const actor = {
+    principal: 'arn:aws:sts::111111111111:assumed-role/CustodyOrchestrator/custody',
+    execution: 'test-execution',
+  };
   const clients = env.clients('custody-test');
   const now = (): Date => new Date();
   const store = (caseId: string, region: string): CustodyStore => {

@@ -24,20 +24,32 @@ export function exampleStacks(config: CustodyConfig = exampleConfig()): CustodyS
 export function nagFindings(stack: Stack): string[] {
   Template.fromStack(stack);
   const report = new AwsSolutionsChecks().validateScope(stack);
-  return report.violations.flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`));
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+  );
 }
 
 /** Every policy document statement a template's roles carry, inline or attached, with the role's logical id. */
-export function roleStatements(template: Template): Array<{ role: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string }> {
-  const out: Array<{ role: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string }> = [];
+export function roleStatements(
+  template: Template,
+): Array<{ role: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string }> {
+  const out: Array<{
+    role: string;
+    Action: string | string[];
+    Resource: unknown;
+    Condition?: unknown;
+    Effect: string;
+  }> = [];
   for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
     for (const policy of (role.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: [] } }>) {
-      for (const statement of policy.PolicyDocument.Statement) out.push({ role: id, ...(statement as object) } as never);
+      for (const statement of policy.PolicyDocument.Statement)
+        out.push({ role: id, ...(statement as object) } as never);
     }
   }
   for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
     for (const role of (policy.Properties.Roles ?? []) as Array<{ Ref: string }>) {
-      for (const statement of policy.Properties.PolicyDocument.Statement) out.push({ role: role.Ref, ...(statement as object) } as never);
+      for (const statement of policy.Properties.PolicyDocument.Statement)
+        out.push({ role: role.Ref, ...(statement as object) } as never);
     }
   }
   return out;

@@ -7,7 +7,9 @@ import { actionsOf, exampleStacks, roleStatements } from './helpers';
 import { commandsIn, sourceFiles } from './scan';
 
 const stacks = exampleStacks();
-const templates = [...Object.values(stacks.storage), stacks.orchestrator, stacks.member].map((stack) => Template.fromStack(stack));
+const templates = [...Object.values(stacks.storage), stacks.orchestrator, stacks.member].map((stack) =>
+  Template.fromStack(stack),
+);
 const allStatements = templates.flatMap((template) => roleStatements(template));
 
 describe('the table of AWS calls', () => {
@@ -68,8 +70,14 @@ describe('synthesized policies', () => {
     ['member', 'CustodyMember', 'ResponderRole'],
     ['forensics', 'CustodyStorage-eu-west-1', 'EvidenceWriterRole'],
   ] as const)('grant every %s call of every task to the role it runs under', (principal, stackName, roleId) => {
-    const index = [...Object.values(stacks.storage), stacks.orchestrator, stacks.member].findIndex((s) => s.stackName === stackName);
-    const granted = new Set(roleStatements(templates[index]).filter((s) => s.role.startsWith(roleId)).flatMap(actionsOf));
+    const index = [...Object.values(stacks.storage), stacks.orchestrator, stacks.member].findIndex(
+      (s) => s.stackName === stackName,
+    );
+    const granted = new Set(
+      roleStatements(templates[index])
+        .filter((s) => s.role.startsWith(roleId))
+        .flatMap(actionsOf),
+    );
     expect(actionsFor(principal).filter((action) => !granted.has(action))).toEqual([]);
   });
 
@@ -78,7 +86,11 @@ describe('synthesized policies', () => {
     const roles = Object.keys(orchestrator.findResources('AWS::IAM::Role', { Properties: { Path: '/custody/' } }));
     expect(roles.length).toBeGreaterThan(0);
     for (const role of roles) {
-      const resources = JSON.stringify(roleStatements(orchestrator).filter((s) => s.role === role && actionsOf(s).includes('sts:AssumeRole')).map((s) => s.Resource));
+      const resources = JSON.stringify(
+        roleStatements(orchestrator)
+          .filter((s) => s.role === role && actionsOf(s).includes('sts:AssumeRole'))
+          .map((s) => s.Resource),
+      );
       expect(resources).toContain(':iam::333333333333:role/CustodyEvidenceWriter');
       expect(resources).toContain(':iam::444444444444:role/CustodyEvidenceWriter');
     }

@@ -21,9 +21,11 @@ export function commandsIn(file: string): string[] {
   const text = readFileSync(join(projectRoot(), file), 'utf8');
   const clientOf = new Map<string, string>();
   for (const match of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
-    for (const name of match[1].split(',').map((part) => part.trim().split(/\s+as\s+/)[0])) clientOf.set(name, SDK_PACKAGE_CLIENT[match[2]] ?? '?');
+    for (const name of match[1].split(',').map((part) => part.trim().split(/\s+as\s+/)[0]))
+      clientOf.set(name, SDK_PACKAGE_CLIENT[match[2]] ?? '?');
   }
   const calls = new Set<string>();
-  for (const match of text.matchAll(/new\s+([A-Z][A-Za-z0-9]*Command)\s*\(/g)) calls.add(`${clientOf.get(match[1]) ?? '?'}:${match[1]}`);
+  for (const match of text.matchAll(/new\s+([A-Z][A-Za-z0-9]*Command)\s*\(/g))
+    calls.add(`${clientOf.get(match[1]) ?? '?'}:${match[1]}`);
   return [...calls].sort();
 }

@@ -30,7 +30,9 @@ describe('the example organisation', () => {
   it.each(['CustodyStorage-eu-west-1', 'CustodyStorage-us-east-1', 'CustodyOrchestrator', 'CustodyMember'])(
     'leaves no unacknowledged AwsSolutions finding in %s',
     (name) => {
-      const stack = [...Object.values(stacks.storage), stacks.orchestrator, stacks.member].find((s) => s.stackName === name)!;
+      const stack = [...Object.values(stacks.storage), stacks.orchestrator, stacks.member].find(
+        (s) => s.stackName === name,
+      )!;
       expect(nagFindings(stack)).toEqual([]);
     },
   );
@@ -41,12 +43,26 @@ describe('evidence storage', () => {
     storage.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'custody-evidence-333333333333-eu-west-1',
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
+      },
       VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'evidence/' }),
-      LifecycleConfiguration: { Rules: [Match.objectLike({ Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 90 }] })] },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 90 }] })],
+      },
     });
     const buckets = storage.findResources('AWS::S3::Bucket');
     for (const bucket of Object.values(buckets)) expect(bucket.DeletionPolicy).toBe('Retain');
@@ -59,27 +75,47 @@ describe('evidence storage', () => {
     expect(policies).toHaveLength(1);
     const statements = policies[0].Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
     expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     );
     const deny = statements.find((s) => s.Sid === 'DenyEvidenceDeletion')!;
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
     expect(deny.Action).toEqual(
-      expect.arrayContaining(['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:DeleteBucket', 's3:PutBucketObjectLockConfiguration', 's3:BypassGovernanceRetention']),
+      expect.arrayContaining([
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:DeleteBucket',
+        's3:PutBucketObjectLockConfiguration',
+        's3:BypassGovernanceRetention',
+      ]),
     );
   });
 
   it('signs manifests with an ECC_NIST_P256 SIGN_VERIFY key and rotates the symmetric keys', () => {
     storage.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
-    expect(Object.values(storage.findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true } }))).toHaveLength(2);
+    expect(
+      Object.values(storage.findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true } })),
+    ).toHaveLength(2);
     storage.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/custody/manifest-signing' });
   });
 
   it('lets only the organization’s accounts use the snapshot key, through EC2, with grants for AWS resources only', () => {
-    const key = Object.values(storage.findResources('AWS::KMS::Key')).find((k) => JSON.stringify(k).includes('MemberAccountsGrantToEbsOnly'))!;
-    const grant = key.Properties.KeyPolicy.Statement.find((s: { Sid?: string }) => s.Sid === 'MemberAccountsGrantToEbsOnly');
+    const key = Object.values(storage.findResources('AWS::KMS::Key')).find((k) =>
+      JSON.stringify(k).includes('MemberAccountsGrantToEbsOnly'),
+    )!;
+    const grant = key.Properties.KeyPolicy.Statement.find(
+      (s: { Sid?: string }) => s.Sid === 'MemberAccountsGrantToEbsOnly',
+    );
     expect(grant).toMatchObject({
       Action: 'kms:CreateGrant',
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'kms:ViaService': 'ec2.eu-west-1.amazonaws.com' }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      Condition: {
+        StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'kms:ViaService': 'ec2.eu-west-1.amazonaws.com' },
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      },
     });
   });
 
@@ -90,13 +126,18 @@ describe('evidence storage', () => {
         Statement: [
           Match.objectLike({
             Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': 'custody-7f3a9c2e' }, ArnLike: { 'aws:PrincipalArn': Match.anyValue() } },
+            Condition: {
+              StringEquals: { 'sts:ExternalId': 'custody-7f3a9c2e' },
+              ArnLike: { 'aws:PrincipalArn': Match.anyValue() },
+            },
             Principal: { AWS: Match.anyValue() },
           }),
         ],
       },
     });
-    const trust = JSON.stringify(storage.findResources('AWS::IAM::Role', { Properties: { RoleName: 'CustodyEvidenceWriter' } }));
+    const trust = JSON.stringify(
+      storage.findResources('AWS::IAM::Role', { Properties: { RoleName: 'CustodyEvidenceWriter' } }),
+    );
     expect(trust).toContain(':iam::111111111111:role/custody/*');
   });
 });
@@ -108,14 +149,20 @@ describe('member accounts', () => {
     expect(role.Condition).toBe('IsRoleRegion');
     expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
       StringEquals: { 'sts:ExternalId': 'custody-7f3a9c2e' },
-      ArnLike: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/custody/*']] } },
+      ArnLike: {
+        'aws:PrincipalArn': {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/custody/*']],
+        },
+      },
     });
     member.hasCondition('IsRoleRegion', { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] });
   });
 
   it('shares snapshots with the forensics accounts and no one else', () => {
     const statement = roleStatements(member).find((s) => [s.Action].flat().includes('ec2:ModifySnapshotAttribute'))!;
-    expect(statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'ec2:Add/userId': ['333333333333', '444444444444'] } });
+    expect(statement.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'ec2:Add/userId': ['333333333333', '444444444444'] },
+    });
   });
 
   it('changes instance attributes only on instances and security groups of its own account', () => {
@@ -143,16 +190,26 @@ describe('the orchestrator', () => {
   it('opens cases from the Security Hub custom action', () => {
     orchestrator.hasResourceProperties('AWS::SecurityHub::ActionTarget', { Id: 'CustodyCollect' });
     orchestrator.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.securityhub'], 'detail-type': ['Security Hub Findings - Custom Action'], resources: [Match.anyValue()] },
+      EventPattern: {
+        source: ['aws.securityhub'],
+        'detail-type': ['Security Hub Findings - Custom Action'],
+        resources: [Match.anyValue()],
+      },
     });
   });
 
   it('deploys the definition in statemachines/ unchanged but for its substitutions', () => {
     const [machine] = Object.values(orchestrator.findResources('AWS::StepFunctions::StateMachine'));
     expect(machine.Properties.DefinitionString).toBe(definition);
-    const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>;
+    const substitutions = machine.Properties.DefinitionSubstitutions as Record<
+      string,
+      { 'Fn::GetAtt': [string, string] }
+    >;
     expect(Object.keys(substitutions).sort()).toEqual(placeholders(definition).sort());
-    const deployed = substitute(definition, Object.fromEntries(Object.entries(substitutions).map(([k, v]) => [k, JSON.stringify(v)])));
+    const deployed = substitute(
+      definition,
+      Object.fromEntries(Object.entries(substitutions).map(([k, v]) => [k, JSON.stringify(v)])),
+    );
     expect(placeholders(deployed)).toEqual([]);
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');

@@ -13,7 +13,10 @@ function writers(count: number) {
       region: 'eu-west-1',
       config: ctx.env.config,
       clients: ctx.deps.clients,
-      actor: { principal: 'arn:aws:sts::111111111111:assumed-role/CustodyOrchestrator/custody', execution: `map-iteration-${index}` },
+      actor: {
+        principal: 'arn:aws:sts::111111111111:assumed-role/CustodyOrchestrator/custody',
+        execution: `map-iteration-${index}`,
+      },
       now: () => new Date(),
       retryBaseMs: 1,
       maxAttempts: 200,
@@ -25,7 +28,9 @@ function writers(count: number) {
 describe('custody log under concurrent appends', () => {
   it('keeps one unbroken chain when 50 Map iterations append at the same moment, losing no entry', async () => {
     const { ctx, stores } = writers(50);
-    await Promise.all(stores.map((store, index) => store.record({ action: 'artifact.verified', target: `writer-${index}` })));
+    await Promise.all(
+      stores.map((store, index) => store.record({ action: 'artifact.verified', target: `writer-${index}` })),
+    );
     const entries = await stores[0].readEntries();
     expect(entries).toHaveLength(50);
     expect(entries.map((entry) => entry.seq)).toEqual([...Array(50).keys()]);

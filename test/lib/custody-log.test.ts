@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { CustodyEntry } from '../../tasks/lib/custody-log';
-import { GENESIS_PREV, buildEntry, custodyEntryKey, entryHash, parseJsonl, seqOfKey, toJsonl, verifyChain } from '../../tasks/lib/custody-log';
+import {
+  GENESIS_PREV,
+  buildEntry,
+  custodyEntryKey,
+  entryHash,
+  parseJsonl,
+  seqOfKey,
+  toJsonl,
+  verifyChain,
+} from '../../tasks/lib/custody-log';
 import type { CustodyEvent } from '../../tasks/lib/task';
 
 const actor = { principal: 'arn:aws:sts::111111111111:assumed-role/CustodyOrchestrator/custody', execution: 'exec-1' };
@@ -22,9 +31,20 @@ const events: CustodyEvent[] = [
   {
     action: 'artifact.acquired',
     target: 'i-0c0ffee1234567890',
-    artifact: { key: '222222222222/i-0c0ffee1234567890/metadata/describe-instance.json', bytes: 3, sha256: 'a'.repeat(64), source: 'ec2:DescribeInstances', tool: 'custody', toolVersion: '0.1.0' },
+    artifact: {
+      key: '222222222222/i-0c0ffee1234567890/metadata/describe-instance.json',
+      bytes: 3,
+      sha256: 'a'.repeat(64),
+      source: 'ec2:DescribeInstances',
+      tool: 'custody',
+      toolVersion: '0.1.0',
+    },
   },
-  { action: 'instance.isolated', target: 'i-0c0ffee1234567890', details: { prior: { groups: ['sg-0web00000000000001'] } } },
+  {
+    action: 'instance.isolated',
+    target: 'i-0c0ffee1234567890',
+    details: { prior: { groups: ['sg-0web00000000000001'] } },
+  },
   { action: 'case.sealed', target: 'case' },
 ];
 
@@ -95,7 +115,9 @@ describe('verifyChain names every tampering', () => {
 
   it('reports a line that is not an entry as malformed', () => {
     const text = toJsonl(chain(events)).replace(/^.*\n/, '{"seq":0}\n');
-    expect(parseJsonl(text).issues).toEqual([expect.objectContaining({ kind: 'malformed', message: expect.stringContaining('line 1') })]);
+    expect(parseJsonl(text).issues).toEqual([
+      expect.objectContaining({ kind: 'malformed', message: expect.stringContaining('line 1') }),
+    ]);
   });
 });
 
@@ -103,7 +125,9 @@ describe('custody log properties', () => {
   const event = fc.record({
     action: fc.constantFrom('case.opened', 'artifact.acquired', 'instance.isolated', 'snapshot.created'),
     target: fc.string({ maxLength: 20 }),
-    details: fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer(), fc.boolean())), { nil: undefined }),
+    details: fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer(), fc.boolean())), {
+      nil: undefined,
+    }),
   });
 
   it('verifies any sequence of appends', () => {
@@ -118,15 +142,20 @@ describe('custody log properties', () => {
 
   it('detects any single changed field, dropped entry or swap', () => {
     fc.assert(
-      fc.property(fc.array(event, { minLength: 2, maxLength: 20 }), fc.nat(), fc.constantFrom('target', 'action', 'at', 'drop', 'swap'), (list, pick, how) => {
-        const entries = chain(list.map((e) => ({ action: e.action, target: e.target })));
-        const i = pick % (entries.length - 1);
-        if (how === 'drop') entries.splice(i, 1);
-        else if (how === 'swap') [entries[i], entries[i + 1]] = [entries[i + 1], entries[i]];
-        else if (how === 'at') entries[i] = { ...entries[i], at: '2020-01-01T00:00:00.000Z' };
-        else entries[i] = { ...entries[i], [how]: `${entries[i][how]}x` };
-        return verifyChain(entries).length > 0;
-      }),
+      fc.property(
+        fc.array(event, { minLength: 2, maxLength: 20 }),
+        fc.nat(),
+        fc.constantFrom('target', 'action', 'at', 'drop', 'swap'),
+        (list, pick, how) => {
+          const entries = chain(list.map((e) => ({ action: e.action, target: e.target })));
+          const i = pick % (entries.length - 1);
+          if (how === 'drop') entries.splice(i, 1);
+          else if (how === 'swap') [entries[i], entries[i + 1]] = [entries[i + 1], entries[i]];
+          else if (how === 'at') entries[i] = { ...entries[i], at: '2020-01-01T00:00:00.000Z' };
+          else entries[i] = { ...entries[i], [how]: `${entries[i][how]}x` };
+          return verifyChain(entries).length > 0;
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,15 +1,32 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import type { CustodyEntry } from '../../tasks/lib/custody-log';
 import { GENESIS_PREV, buildEntry, toJsonl } from '../../tasks/lib/custody-log';
-import { artifactsOf, buildManifest, manifestSignatureValid, parseManifest, sameKey, serializeManifest } from '../../tasks/lib/manifest';
+import {
+  artifactsOf,
+  buildManifest,
+  manifestSignatureValid,
+  parseManifest,
+  sameKey,
+  serializeManifest,
+} from '../../tasks/lib/manifest';
 import type { CustodyEvent } from '../../tasks/lib/task';
 
 const actor = { principal: 'arn:aws:sts::111111111111:assumed-role/CustodyOrchestrator/custody', execution: 'exec' };
-const artifact = (key: string, sha: string) => ({ key, bytes: 1, sha256: sha.repeat(64), source: 's', tool: 't', toolVersion: '1' });
+const artifact = (key: string, sha: string) => ({
+  key,
+  bytes: 1,
+  sha256: sha.repeat(64),
+  source: 's',
+  tool: 't',
+  toolVersion: '1',
+});
 
 function chain(events: CustodyEvent[]): CustodyEntry[] {
   const entries: CustodyEntry[] = [];
-  for (const event of events) entries.push(buildEntry(event, entries.length, entries.at(-1)?.hash ?? GENESIS_PREV, actor, new Date('2026-11-28T00:00:00Z')));
+  for (const event of events)
+    entries.push(
+      buildEntry(event, entries.length, entries.at(-1)?.hash ?? GENESIS_PREV, actor, new Date('2026-11-28T00:00:00Z')),
+    );
   return entries;
 }
 
@@ -41,7 +58,12 @@ describe('manifest', () => {
       { key: 'a/describe.json', bytes: 1, sha256: 'a'.repeat(64) },
       { key: 'b/memory.lime', bytes: 1, sha256: 'b'.repeat(64) },
     ]);
-    expect(manifest.custody).toMatchObject({ entries: 4, head: entries[3].hash, bytes: Buffer.byteLength(jsonl), actions: { 'case.opened': 1, 'artifact.acquired': 2, 'case.sealed': 1 } });
+    expect(manifest.custody).toMatchObject({
+      entries: 4,
+      head: entries[3].hash,
+      bytes: Buffer.byteLength(jsonl),
+      actions: { 'case.opened': 1, 'artifact.acquired': 2, 'case.sealed': 1 },
+    });
     expect(manifest.prefix).toBe('cases/c/');
   });
 
@@ -68,7 +90,9 @@ describe('manifest', () => {
   });
 
   it('tells the same key from another one whatever its PEM line layout', () => {
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
     expect(sameKey(pem, `${pem}\n`)).toBe(true);
     expect(sameKey(pem, other)).toBe(false);
   });

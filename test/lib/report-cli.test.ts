@@ -14,8 +14,13 @@ function capture() {
 
 describe('custody report', () => {
   it('re-renders report.md/html next to the case folder with the same evidence and gaps, and says where', async () => {
-    const built = await buildCase('collect', undefined, { failures: { CaptureMemory: { Error: 'AgentOffline', Cause: 'agent offline' } } });
-    await renderCaseReport(RenderReportInputSchema.parse({ case: built.kase, targets: [built.summary] }), built.ctx.deps);
+    const built = await buildCase('collect', undefined, {
+      failures: { CaptureMemory: { Error: 'AgentOffline', Cause: 'agent offline' } },
+    });
+    await renderCaseReport(
+      RenderReportInputSchema.parse({ case: built.kase, targets: [built.summary] }),
+      built.ctx.deps,
+    );
     const caseDir = built.ctx.env.sandbox.dir('buckets', BUCKET, 'cases', built.kase.caseId);
     const before = readdirSync(join(caseDir, 'report')).sort();
     const original = JSON.parse(readFileSync(join(caseDir, 'report', 'report.json'), 'utf8')) as ReportModel;

@@ -13,14 +13,32 @@ const SHA = 'ab'.repeat(32);
 
 function chain(events: CustodyEvent[], start = Date.parse('2026-11-27T22:45:00Z')): CustodyEntry[] {
   const entries: CustodyEntry[] = [];
-  events.forEach((event, seq) => entries.push(buildEntry(event, seq, seq === 0 ? '0'.repeat(64) : entries[seq - 1].hash, actor, new Date(start + seq * 1000))));
+  events.forEach((event, seq) =>
+    entries.push(
+      buildEntry(event, seq, seq === 0 ? '0'.repeat(64) : entries[seq - 1].hash, actor, new Date(start + seq * 1000)),
+    ),
+  );
   return entries;
 }
 
-const artifact = (key: string, bytes = 10) => ({ key, bytes, sha256: SHA, source: 'test', tool: 'custody', toolVersion: '0.1.0' });
+const artifact = (key: string, bytes = 10) => ({
+  key,
+  bytes,
+  sha256: SHA,
+  source: 'test',
+  tool: 'custody',
+  toolVersion: '0.1.0',
+});
 
 function input(events: CustodyEvent[], extra: Partial<ModelInput> = {}): ModelInput {
-  return { case: logCase(), region: 'eu-west-1', location: 's3://bucket/cases/x/', generatedAt: '2026-11-27T23:00:00.000Z', entries: chain(events), ...extra };
+  return {
+    case: logCase(),
+    region: 'eu-west-1',
+    location: 's3://bucket/cases/x/',
+    generatedAt: '2026-11-27T23:00:00.000Z',
+    entries: chain(events),
+    ...extra,
+  };
 }
 
 describe('buildReportModel', () => {
@@ -29,7 +47,11 @@ describe('buildReportModel', () => {
       input(
         [
           { action: 'artifact.acquired', target: 'case', artifact: artifact('case.json') },
-          { action: 'artifact.acquired', target: TARGET.instanceId, artifact: artifact(`222222222222/${TARGET.instanceId}/metadata/tags.json`) },
+          {
+            action: 'artifact.acquired',
+            target: TARGET.instanceId,
+            artifact: artifact(`222222222222/${TARGET.instanceId}/metadata/tags.json`),
+          },
         ],
         { listing: [{ key: 'case.json', size: 10 }] },
       ),
@@ -38,14 +60,24 @@ describe('buildReportModel', () => {
       ['222222222222/i-0c0ffee1234567890/metadata/tags.json', false],
       ['case.json', true],
     ]);
-    expect(model.gaps).toContainEqual({ target: TARGET.instanceId, step: 'evidence', reason: '222222222222/i-0c0ffee1234567890/metadata/tags.json is recorded in the custody log but not in the evidence bucket', error: 'missing' });
+    expect(model.gaps).toContainEqual({
+      target: TARGET.instanceId,
+      step: 'evidence',
+      reason:
+        '222222222222/i-0c0ffee1234567890/metadata/tags.json is recorded in the custody log but not in the evidence bucket',
+      error: 'missing',
+    });
     expect(model.status).toBe('partial');
   });
 
   it('derives failures and denials from the log when no summaries are given', () => {
     const model = buildReportModel(
       input([
-        { action: 'step.failed', target: TARGET.instanceId, details: { step: 'CollectVolatile', error: 'InvocationDoesNotExist', reason: 'command lost' } },
+        {
+          action: 'step.failed',
+          target: TARGET.instanceId,
+          details: { step: 'CollectVolatile', error: 'InvocationDoesNotExist', reason: 'command lost' },
+        },
         { action: 'dryrun.checked', target: TARGET.instanceId, details: { step: 'tag', verdict: 'denied' } },
       ]),
     );
@@ -63,7 +95,13 @@ describe('buildReportModel', () => {
 describe('renderReport', () => {
   it('escapes text from the log so that it cannot become markup', () => {
     const hostile = '<script>alert(1)</script><img src="http://evil/x">';
-    const { html, md } = renderReport(buildReportModel(input([{ action: 'step.failed', target: TARGET.instanceId, details: { step: 'CaptureMemory', reason: hostile } }])));
+    const { html, md } = renderReport(
+      buildReportModel(
+        input([
+          { action: 'step.failed', target: TARGET.instanceId, details: { step: 'CaptureMemory', reason: hostile } },
+        ]),
+      ),
+    );
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img src="http');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -71,7 +109,9 @@ describe('renderReport', () => {
   });
 
   it('links evidence relative to where the report is written', () => {
-    const model = buildReportModel(input([{ action: 'artifact.acquired', target: 'case', artifact: artifact('case.json') }]));
+    const model = buildReportModel(
+      input([{ action: 'artifact.acquired', target: 'case', artifact: artifact('case.json') }]),
+    );
     expect(renderReport(model).html).toContain('href="../case.json"');
     expect(renderReport(model, { linkBase: '../abc/' }).md).toContain('[case.json](../abc/case.json)');
   });
@@ -82,11 +122,30 @@ describe('summariseTimeline', () => {
     const lines: string[] = [];
     for (let i = 0; i < 500; i += 1) {
       const source = i % 2 === 0 ? 'cloudtrail' : 'vpc-flow';
-      lines.push(JSON.stringify({ datetime: new Date(Date.parse('2026-11-27T20:00:00Z') + i * 60_000).toISOString(), source, message: `event ${i}`, evidence: `k/${source}`, evidence_line: i + 1 }));
+      lines.push(
+        JSON.stringify({
+          datetime: new Date(Date.parse('2026-11-27T20:00:00Z') + i * 60_000).toISOString(),
+          source,
+          message: `event ${i}`,
+          evidence: `k/${source}`,
+          evidence_line: i + 1,
+        }),
+      );
     }
-    lines.push(JSON.stringify({ datetime: '2026-11-27T21:58:02.000Z', source: 'finding', message: 'GuardDuty finding', evidence: 'k/finding.json', evidence_line: 1 }));
+    lines.push(
+      JSON.stringify({
+        datetime: '2026-11-27T21:58:02.000Z',
+        source: 'finding',
+        message: 'GuardDuty finding',
+        evidence: 'k/finding.json',
+        evidence_line: 1,
+      }),
+    );
     lines.push('not json');
-    const summary = await summariseTimeline('report/timeline.jsonl', Readable.from(lines.map((line) => `${line}\n`).join('')));
+    const summary = await summariseTimeline(
+      'report/timeline.jsonl',
+      Readable.from(lines.map((line) => `${line}\n`).join('')),
+    );
     expect(summary.events).toBe(501);
     expect(summary.sources.map((s) => [s.source, s.events])).toEqual([
       ['cloudtrail', 250],
@@ -97,7 +156,17 @@ describe('summariseTimeline', () => {
       expect(series.buckets).toHaveLength(TIMELINE_BUCKETS);
       expect(series.buckets.reduce((a, b) => a + b, 0)).toBe(series.events);
     }
-    expect(summary.highlights.map((h) => h.why)).toEqual(['first cloudtrail event', 'first vpc-flow event', 'finding', 'last cloudtrail event', 'last vpc-flow event']);
-    expect(summary.highlights.find((h) => h.why === 'last vpc-flow event')).toMatchObject({ message: 'event 499', evidence: 'k/vpc-flow', line: 500 });
+    expect(summary.highlights.map((h) => h.why)).toEqual([
+      'first cloudtrail event',
+      'first vpc-flow event',
+      'finding',
+      'last cloudtrail event',
+      'last vpc-flow event',
+    ]);
+    expect(summary.highlights.find((h) => h.why === 'last vpc-flow event')).toMatchObject({
+      message: 'event 499',
+      evidence: 'k/vpc-flow',
+      line: 500,
+    });
   });
 });

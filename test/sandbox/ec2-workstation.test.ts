@@ -125,15 +125,13 @@ describe('sandbox EC2 for the workstation', () => {
   it('refuses to attach across Availability Zones with InvalidVolume.ZoneMismatch', async () => {
     const ctx = context();
     const id = await launch(ctx);
-    ctx.env.sandbox
-      .regionState(FORENSICS, REGION)
-      .subnets.push({
-        subnetId: 'subnet-0f0e0d0c0b0a0908b',
-        vpcId: 'vpc-0f0e0d0c0b0a09080',
-        cidrBlock: '10.99.1.0/24',
-        availabilityZone: 'eu-west-1b',
-        tags: {},
-      });
+    ctx.env.sandbox.regionState(FORENSICS, REGION).subnets.push({
+      subnetId: 'subnet-0f0e0d0c0b0a0908b',
+      vpcId: 'vpc-0f0e0d0c0b0a09080',
+      cidrBlock: '10.99.1.0/24',
+      availabilityZone: 'eu-west-1b',
+      tags: {},
+    });
     const created = await ec2(ctx).send(
       new CreateVolumeCommand({ SnapshotId: 'snap-0c0c0c0c0c0c0c0c1', AvailabilityZone: 'eu-west-1b' }),
     );

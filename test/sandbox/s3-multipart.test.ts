@@ -32,31 +32,76 @@ const crcB64 = (bytes: Uint8Array) => {
 };
 
 async function start(s3: S3Client, key: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: 'SHA256', ...extra }));
+  const created = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: 'SHA256', ...extra }),
+  );
   return created.UploadId!;
 }
 
-async function part(s3: S3Client, key: string, uploadId: string, partNumber: number, body: Buffer, extra: Record<string, unknown> = {}) {
-  const response = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ChecksumSHA256: sha(body).toString('base64'), ...extra }));
-  return { PartNumber: partNumber, ETag: response.ETag, ChecksumSHA256: response.ChecksumSHA256, ChecksumCRC32: response.ChecksumCRC32 };
+async function part(
+  s3: S3Client,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  body: Buffer,
+  extra: Record<string, unknown> = {},
+) {
+  const response = await s3.send(
+    new UploadPartCommand({
+      Bucket: BUCKET,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: partNumber,
+      Body: body,
+      ChecksumSHA256: sha(body).toString('base64'),
+      ...extra,
+    }),
+  );
+  return {
+    PartNumber: partNumber,
+    ETag: response.ETag,
+    ChecksumSHA256: response.ChecksumSHA256,
+    ChecksumCRC32: response.ChecksumCRC32,
+  };
 }
 
 describe('sandbox S3 multipart uploads', () => {
-  it('joins the parts in order and gives the object S3\'s composite SHA-256 (checksum of part checksums, -N)', async () => {
+  it("joins the parts in order and gives the object S3's composite SHA-256 (checksum of part checksums, -N)", async () => {
     const { s3, root } = setup();
     const bodies = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
     const uploadId = await start(s3, 'big');
     const parts = [];
     for (const [index, body] of bodies.entries()) parts.push(await part(s3, 'big', uploadId, index + 1, body));
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'big', UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'big',
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
     expect(readFileSync(objectPath(root, BUCKET, 'big')).equals(Buffer.concat(bodies))).toBe(true);
     const composite = `${sha(Buffer.concat(bodies.map(sha))).toString('base64')}-3`;
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'big', ChecksumMode: 'ENABLED' }));
-    expect(head).toMatchObject({ ChecksumSHA256: composite, ChecksumType: 'COMPOSITE', ContentLength: 10 * MiB + 1234, PartsCount: 3, ObjectLockMode: 'COMPLIANCE' });
-    const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'big', ObjectAttributes: ['Checksum', 'ObjectParts', 'ObjectSize'] }));
+    expect(head).toMatchObject({
+      ChecksumSHA256: composite,
+      ChecksumType: 'COMPOSITE',
+      ContentLength: 10 * MiB + 1234,
+      PartsCount: 3,
+      ObjectLockMode: 'COMPLIANCE',
+    });
+    const attributes = await s3.send(
+      new GetObjectAttributesCommand({
+        Bucket: BUCKET,
+        Key: 'big',
+        ObjectAttributes: ['Checksum', 'ObjectParts', 'ObjectSize'],
+      }),
+    );
     expect(attributes.ObjectSize).toBe(10 * MiB + 1234);
     expect(attributes.Checksum).toEqual({ ChecksumSHA256: composite, ChecksumType: 'COMPOSITE' });
-    expect(attributes.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256])).toEqual(bodies.map((body, index) => [index + 1, body.length, sha(body).toString('base64')]));
+    expect(attributes.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256])).toEqual(
+      bodies.map((body, index) => [index + 1, body.length, sha(body).toString('base64')]),
+    );
     expect(existsSync(metaDir(root, BUCKET, 'uploads', uploadId))).toBe(false);
   });
 
@@ -67,33 +112,79 @@ describe('sandbox S3 multipart uploads', () => {
     const create = { ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' };
     const good = await start(s3, 'crc', create);
     const parts = [];
-    for (const [index, body] of bodies.entries()) parts.push(await part(s3, 'crc', good, index + 1, body, { ChecksumSHA256: undefined, ChecksumCRC32: crcB64(body) }));
+    for (const [index, body] of bodies.entries())
+      parts.push(
+        await part(s3, 'crc', good, index + 1, body, { ChecksumSHA256: undefined, ChecksumCRC32: crcB64(body) }),
+      );
     const done = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'crc', UploadId: good, MultipartUpload: { Parts: parts }, ChecksumCRC32: crcB64(whole), ChecksumType: 'FULL_OBJECT', MpuObjectSize: whole.length }),
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'crc',
+        UploadId: good,
+        MultipartUpload: { Parts: parts },
+        ChecksumCRC32: crcB64(whole),
+        ChecksumType: 'FULL_OBJECT',
+        MpuObjectSize: whole.length,
+      }),
     );
     expect(done.ChecksumCRC32).toBe(crcB64(whole));
     const bad = await start(s3, 'crc2', create);
     const badParts = [];
-    for (const [index, body] of bodies.entries()) badParts.push(await part(s3, 'crc2', bad, index + 1, body, { ChecksumSHA256: undefined, ChecksumCRC32: crcB64(body) }));
+    for (const [index, body] of bodies.entries())
+      badParts.push(
+        await part(s3, 'crc2', bad, index + 1, body, { ChecksumSHA256: undefined, ChecksumCRC32: crcB64(body) }),
+      );
     await expect(
-      s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'crc2', UploadId: bad, MultipartUpload: { Parts: badParts }, ChecksumCRC32: crcB64(Buffer.from('other')), ChecksumType: 'FULL_OBJECT' })),
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'crc2',
+          UploadId: bad,
+          MultipartUpload: { Parts: badParts },
+          ChecksumCRC32: crcB64(Buffer.from('other')),
+          ChecksumType: 'FULL_OBJECT',
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'BadDigest' });
   });
 
   it('refuses a part that does not match its stated checksum', async () => {
     const { s3 } = setup();
     const uploadId = await start(s3, 'k');
-    await expect(part(s3, 'k', uploadId, 1, randomBytes(10), { ChecksumSHA256: sha(Buffer.from('x')).toString('base64') })).rejects.toMatchObject({ name: 'BadDigest' });
+    await expect(
+      part(s3, 'k', uploadId, 1, randomBytes(10), { ChecksumSHA256: sha(Buffer.from('x')).toString('base64') }),
+    ).rejects.toMatchObject({ name: 'BadDigest' });
   });
 
   it('refuses to complete when a part other than the last is under 5 MiB, as S3 does', async () => {
     const { s3 } = setup();
     const uploadId = await start(s3, 'k');
-    const parts = [await part(s3, 'k', uploadId, 1, randomBytes(5 * MiB - 1)), await part(s3, 'k', uploadId, 2, randomBytes(10))];
-    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'k', UploadId: uploadId, MultipartUpload: { Parts: parts } }))).rejects.toMatchObject({
+    const parts = [
+      await part(s3, 'k', uploadId, 1, randomBytes(5 * MiB - 1)),
+      await part(s3, 'k', uploadId, 2, randomBytes(10)),
+    ];
+    await expect(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'k',
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'EntityTooSmall',
     });
-    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'k', UploadId: uploadId, MultipartUpload: { Parts: [parts[1], parts[0]] } }))).rejects.toMatchObject({
+    await expect(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'k',
+          UploadId: uploadId,
+          MultipartUpload: { Parts: [parts[1], parts[0]] },
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'InvalidPartOrder',
     });
   });
@@ -110,7 +201,9 @@ describe('sandbox S3 multipart uploads', () => {
     ]);
     await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'k', UploadId: uploadId }));
     expect(readdirSync(metaDir(root, BUCKET, 'uploads'))).toEqual([]);
-    await expect(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'k', UploadId: uploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'k', UploadId: uploadId }))).rejects.toMatchObject(
+      { name: 'NoSuchUpload' },
+    );
   });
 
   it('completes with If-None-Match: * only when the key does not exist yet', async () => {
@@ -118,7 +211,15 @@ describe('sandbox S3 multipart uploads', () => {
     for (const expected of ['ok', 'PreconditionFailed']) {
       const uploadId = await start(s3, 'once');
       const parts = [await part(s3, 'once', uploadId, 1, randomBytes(10))];
-      const completing = s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'once', UploadId: uploadId, MultipartUpload: { Parts: parts }, IfNoneMatch: '*' }));
+      const completing = s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'once',
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+          IfNoneMatch: '*',
+        }),
+      );
       if (expected === 'ok') await expect(completing).resolves.toBeDefined();
       else await expect(completing).rejects.toMatchObject({ name: expected });
     }
@@ -134,7 +235,14 @@ describe('sandbox S3 multipart uploads', () => {
     const second = await part(s3, 'shuffled', uploadId, 2, bodies[1], withLength(bodies[1]));
     const firstAgain = await part(s3, 'shuffled', uploadId, 1, bodies[0], withLength(bodies[0]));
     expect(firstAgain.ETag).not.toBe(first.ETag);
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'shuffled', UploadId: uploadId, MultipartUpload: { Parts: [firstAgain, second, third] } }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'shuffled',
+        UploadId: uploadId,
+        MultipartUpload: { Parts: [firstAgain, second, third] },
+      }),
+    );
     expect(readFileSync(objectPath(root, BUCKET, 'shuffled')).equals(Buffer.concat(bodies))).toBe(true);
   });
 });

@@ -31,7 +31,9 @@ function setup() {
 const sha256b64 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('base64');
 
 function put(s3: S3Client, key: string, body: string, extra: Record<string, unknown> = {}) {
-  return s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ChecksumSHA256: sha256b64(body), ...extra }));
+  return s3.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ChecksumSHA256: sha256b64(body), ...extra }),
+  );
 }
 
 async function text(s3: S3Client, key: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -45,27 +47,54 @@ describe('sandbox S3 objects', () => {
     const put1 = await put(s3, 'cases/c1/case.json', '{"caseId":"c1"}');
     expect(readFileSync(objectPath(root, BUCKET, 'cases/c1/case.json'), 'utf8')).toBe('{"caseId":"c1"}');
     expect(await text(s3, 'cases/c1/case.json')).toBe('{"caseId":"c1"}');
-    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cases/c1/case.json', ChecksumMode: 'ENABLED' }));
-    expect(head).toMatchObject({ ContentLength: 15, VersionId: put1.VersionId, ChecksumSHA256: sha256b64('{"caseId":"c1"}'), ObjectLockMode: 'COMPLIANCE' });
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'cases/c1/case.json', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head).toMatchObject({
+      ContentLength: 15,
+      VersionId: put1.VersionId,
+      ChecksumSHA256: sha256b64('{"caseId":"c1"}'),
+      ObjectLockMode: 'COMPLIANCE',
+    });
     expect(head).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: EVIDENCE_KEY });
     // The bucket's default retention (365 days) applies when the write names none.
     expect(Math.abs(head.ObjectLockRetainUntilDate!.getTime() - (Date.now() + 365 * DAY))).toBeLessThan(60_000);
-    expect(readObjectMeta(root, BUCKET, 'cases/c1/case.json')?.versions[0].checksum).toEqual({ algorithm: 'SHA256', value: sha256b64('{"caseId":"c1"}'), type: 'FULL_OBJECT' });
+    expect(readObjectMeta(root, BUCKET, 'cases/c1/case.json')?.versions[0].checksum).toEqual({
+      algorithm: 'SHA256',
+      value: sha256b64('{"caseId":"c1"}'),
+      type: 'FULL_OBJECT',
+    });
   });
 
   it('refuses bytes that do not match the stated SHA-256 with BadDigest and stores nothing', async () => {
     const { s3, root } = setup();
-    await expect(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'altered', ChecksumSHA256: sha256b64('original') }))).rejects.toMatchObject({ name: 'BadDigest' });
+    await expect(
+      s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'altered', ChecksumSHA256: sha256b64('original') }),
+      ),
+    ).rejects.toMatchObject({ name: 'BadDigest' });
     expect(existsSync(objectPath(root, BUCKET, 'k'))).toBe(false);
     expect(readObjectMeta(root, BUCKET, 'k')).toBeUndefined();
   });
 
   it('requires Content-MD5 or a checksum on a write that gets Object Lock retention, as S3 does', async () => {
     const { s3 } = setup();
-    await expect(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(Date.now() + DAY) }))).rejects.toMatchObject({
+    await expect(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'k',
+          Body: 'x',
+          ObjectLockMode: 'COMPLIANCE',
+          ObjectLockRetainUntilDate: new Date(Date.now() + DAY),
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'InvalidRequest',
     });
-    await expect(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x', ChecksumAlgorithm: 'CRC32' }))).resolves.toBeDefined();
+    await expect(
+      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x', ChecksumAlgorithm: 'CRC32' })),
+    ).resolves.toBeDefined();
   });
 
   it('records an explicit COMPLIANCE retain-until date and refuses to shorten it, but lets it be extended', async () => {
@@ -74,19 +103,38 @@ describe('sandbox S3 objects', () => {
     await put(s3, 'k', 'evidence', { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until });
     const retention = await s3.send(new GetObjectRetentionCommand({ Bucket: BUCKET, Key: 'k' }));
     expect(retention.Retention).toEqual({ Mode: 'COMPLIANCE', RetainUntilDate: new Date(until.toISOString()) });
-    const shorter = new PutObjectRetentionCommand({ Bucket: BUCKET, Key: 'k', Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.now() + DAY) } });
+    const shorter = new PutObjectRetentionCommand({
+      Bucket: BUCKET,
+      Key: 'k',
+      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.now() + DAY) },
+    });
     await expect(s3.send(shorter)).rejects.toMatchObject({ name: 'AccessDenied' });
-    const weaker = new PutObjectRetentionCommand({ Bucket: BUCKET, Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: new Date(Date.now() + 20 * DAY) } });
+    const weaker = new PutObjectRetentionCommand({
+      Bucket: BUCKET,
+      Key: 'k',
+      Retention: { Mode: 'GOVERNANCE', RetainUntilDate: new Date(Date.now() + 20 * DAY) },
+    });
     await expect(s3.send(weaker)).rejects.toMatchObject({ name: 'AccessDenied' });
     const longer = new Date(Date.now() + 20 * DAY);
-    await s3.send(new PutObjectRetentionCommand({ Bucket: BUCKET, Key: 'k', Retention: { Mode: 'COMPLIANCE', RetainUntilDate: longer } }));
-    expect((await s3.send(new GetObjectRetentionCommand({ Bucket: BUCKET, Key: 'k' }))).Retention?.RetainUntilDate).toEqual(new Date(longer.toISOString()));
+    await s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: BUCKET,
+        Key: 'k',
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: longer },
+      }),
+    );
+    expect(
+      (await s3.send(new GetObjectRetentionCommand({ Bucket: BUCKET, Key: 'k' }))).Retention?.RetainUntilDate,
+    ).toEqual(new Date(longer.toISOString()));
   });
 
   it('answers If-None-Match: * on an existing key with PreconditionFailed and keeps the first bytes', async () => {
     const { s3 } = setup();
     await put(s3, 'k', 'first', { IfNoneMatch: '*' });
-    await expect(put(s3, 'k', 'second', { IfNoneMatch: '*' })).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    await expect(put(s3, 'k', 'second', { IfNoneMatch: '*' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
     expect(await text(s3, 'k')).toBe('first');
   });
 
@@ -95,7 +143,11 @@ describe('sandbox S3 objects', () => {
     const bodies = ['a', 'b', 'c', 'd', 'e'].map((letter) => letter.repeat(1000));
     const results = await Promise.allSettled(bodies.map((body) => put(s3, 'race', body, { IfNoneMatch: '*' })));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason.name)).toEqual(Array(4).fill('PreconditionFailed'));
+    expect(
+      results
+        .filter((result) => result.status === 'rejected')
+        .map((result) => (result as PromiseRejectedResult).reason.name),
+    ).toEqual(Array(4).fill('PreconditionFailed'));
     const winner = bodies[results.findIndex((result) => result.status === 'fulfilled')];
     expect(readFileSync(objectPath(root, BUCKET, 'race'), 'utf8')).toBe(winner);
     expect(readObjectMeta(root, BUCKET, 'race')?.versions).toHaveLength(1);
@@ -118,7 +170,9 @@ describe('sandbox S3 objects', () => {
   it('refuses to delete a version under COMPLIANCE retention and leaves its bytes in place', async () => {
     const { s3, root } = setup();
     const written = await put(s3, 'cases/c1/memory.lime', 'memory image');
-    await expect(s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'cases/c1/memory.lime', VersionId: written.VersionId }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(
+      s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'cases/c1/memory.lime', VersionId: written.VersionId })),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
     expect(readFileSync(objectPath(root, BUCKET, 'cases/c1/memory.lime'), 'utf8')).toBe('memory image');
   });
 
@@ -155,7 +209,9 @@ describe('sandbox S3 objects', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'cases/c1/', MaxKeys: 3, ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'cases/c1/', MaxKeys: 3, ContinuationToken: token }),
+      );
       seen.push(...(page.Contents ?? []).map((item) => item.Key!));
       token = page.NextContinuationToken;
       pages += 1;
@@ -169,21 +225,38 @@ describe('sandbox S3 objects', () => {
   it('reports the bucket default retention and refuses other accounts, wrong regions and unknown buckets', async () => {
     const { env, s3 } = setup();
     const config = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: BUCKET }));
-    expect(config.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } });
+    expect(config.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
+    });
     const member = env.clients().member('222222222222', 'eu-west-1').s3();
-    await expect(member.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'k' }))).rejects.toMatchObject({ name: 'AccessDenied' });
-    const credentials = env.sandbox.issueCredentials({ accountId: '333333333333', arn: 'arn:aws:sts::333333333333:assumed-role/CustodyEvidenceWriter/t', roleName: 'CustodyEvidenceWriter' });
+    await expect(member.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'k' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+    const credentials = env.sandbox.issueCredentials({
+      accountId: '333333333333',
+      arn: 'arn:aws:sts::333333333333:assumed-role/CustodyEvidenceWriter/t',
+      roleName: 'CustodyEvidenceWriter',
+    });
     const wrongRegion = env.sandbox.attach(new S3Client({ region: 'us-east-1', credentials }));
-    await expect(wrongRegion.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'k' }))).rejects.toMatchObject({ name: 'PermanentRedirect' });
-    await expect(s3.send(new HeadObjectCommand({ Bucket: 'no-such-bucket', Key: 'k' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await expect(wrongRegion.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'k' }))).rejects.toMatchObject({
+      name: 'PermanentRedirect',
+    });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'no-such-bucket', Key: 'k' }))).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+    });
   });
 
   it('lets sandbox code store an object without the SDK, with the same checks', async () => {
     const { env, root } = setup();
     const store = s3Store(env.sandbox);
-    const version = await store.putObject(BUCKET, 'tools/avml', Buffer.from('binary'), { checksum: { algorithm: 'SHA256', value: sha256b64('binary') } });
+    const version = await store.putObject(BUCKET, 'tools/avml', Buffer.from('binary'), {
+      checksum: { algorithm: 'SHA256', value: sha256b64('binary') },
+    });
     expect(version.lock?.mode).toBe('COMPLIANCE');
     expect(readFileSync(objectPath(root, BUCKET, 'tools/avml'), 'utf8')).toBe('binary');
-    await expect(store.putObject(BUCKET, 'tools/avml', 'x', { ifNoneMatch: true })).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(store.putObject(BUCKET, 'tools/avml', 'x', { ifNoneMatch: true })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+    });
   });
 });

@@ -6,13 +6,18 @@ import { projectRoot } from '../../tasks/lib/paths';
 
 // asl-validator ships no type declarations, and it mutates what it checks: it is always given a clone.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const validate = require('asl-validator') as (definition: unknown, options?: object) => { isValid: boolean; errors: unknown[] };
+const validate = require('asl-validator') as (
+  definition: unknown,
+  options?: object,
+) => { isValid: boolean; errors: unknown[] };
 
 const dir = join(projectRoot(), 'statemachines');
 const files = readdirSync(dir).filter((file) => file.endsWith('.asl.json'));
 
 function resolved(text: string): unknown {
-  const values = Object.fromEntries(placeholders(text).map((name) => [name, `arn:aws:lambda:eu-west-1:111111111111:function:custody-${name}`]));
+  const values = Object.fromEntries(
+    placeholders(text).map((name) => [name, `arn:aws:lambda:eu-west-1:111111111111:function:custody-${name}`]),
+  );
   return JSON.parse(substitute(text, values));
 }
 
@@ -48,15 +53,26 @@ describe('the state machines in statemachines/', () => {
     for (const [name, state] of Object.entries(all)) {
       if (state.Type !== 'Task') continue;
       const retry = state.Retry as { ErrorEquals: string[] }[];
-      expect({ name, throttling: retry.some((r) => r.ErrorEquals.includes('ThrottlingException')) }).toEqual({ name, throttling: true });
-      expect({ name, transient: retry.some((r) => r.ErrorEquals.includes('TransientError')) }).toEqual({ name, transient: true });
-      expect({ name, catches: Array.isArray(state.Catch) && (state.Catch as unknown[]).length > 0 }).toEqual({ name, catches: true });
+      expect({ name, throttling: retry.some((r) => r.ErrorEquals.includes('ThrottlingException')) }).toEqual({
+        name,
+        throttling: true,
+      });
+      expect({ name, transient: retry.some((r) => r.ErrorEquals.includes('TransientError')) }).toEqual({
+        name,
+        transient: true,
+      });
+      expect({ name, catches: Array.isArray(state.Catch) && (state.Catch as unknown[]).length > 0 }).toEqual({
+        name,
+        catches: true,
+      });
     }
     expect(raw).toContain('"Type":"Map"');
   });
 });
 
-function collect(definition: { States: Record<string, Record<string, unknown>> }): Record<string, Record<string, unknown>> {
+function collect(definition: {
+  States: Record<string, Record<string, unknown>>;
+}): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     out[name] = state;

@@ -4,20 +4,35 @@ import { makeTestContext } from '../helpers/deps';
 import { ACCOUNT, MULTI, REGION, TERMINATED, WEB, multiEniScenario, stepInput } from '../helpers/containment';
 
 const NOW = new Date('2026-11-27T22:50:00.000Z');
-const role = (ctx: ReturnType<typeof makeTestContext>) => ctx.env.scenario.accounts[1].roles.find((candidate) => candidate.roleName === 'web-server-role')!;
+const role = (ctx: ReturnType<typeof makeTestContext>) =>
+  ctx.env.scenario.accounts[1].roles.find((candidate) => candidate.roleName === 'web-server-role')!;
 
 describe('ContainCredentials', () => {
   it("denies every session of the instance role issued before now with AWS's revoke-older-sessions policy", async () => {
     const ctx = makeTestContext();
     const deps = { ...ctx.deps, now: () => NOW };
     const output = await containCredentials({ ...stepInput(ctx, WEB), disassociateProfile: false }, deps);
-    expect(output).toMatchObject({ status: 'contained', roleName: 'web-server-role', tokenIssueTime: NOW.toISOString() });
+    expect(output).toMatchObject({
+      status: 'contained',
+      roleName: 'web-server-role',
+      tokenIssueTime: NOW.toISOString(),
+    });
     const document = JSON.parse(role(ctx).inlinePolicies[output.policyName!]);
     expect(document).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-27T22:50:00.000Z' } } }],
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: ['*'],
+          Resource: ['*'],
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-27T22:50:00.000Z' } },
+        },
+      ],
     });
-    expect(ctx.events[0]).toMatchObject({ action: 'role.sessions-revoked', details: { prior: { present: false }, now: { present: true } } });
+    expect(ctx.events[0]).toMatchObject({
+      action: 'role.sessions-revoked',
+      details: { prior: { present: false }, now: { present: true } },
+    });
   });
 
   it('stops stolen credentials issued before containment while new ones from the instance still work', async () => {
@@ -30,7 +45,9 @@ describe('ContainCredentials', () => {
           new SimulatePrincipalPolicyCommand({
             PolicySourceArn: `arn:aws:iam::${ACCOUNT}:role/web-server-role`,
             ActionNames: ['ssm:UpdateInstanceInformation'],
-            ContextEntries: [{ ContextKeyName: 'aws:TokenIssueTime', ContextKeyType: 'date', ContextKeyValues: [issued] }],
+            ContextEntries: [
+              { ContextKeyName: 'aws:TokenIssueTime', ContextKeyType: 'date', ContextKeyValues: [issued] },
+            ],
           }),
         )
       ).EvaluationResults?.[0].EvalDecision;
@@ -46,7 +63,10 @@ describe('ContainCredentials', () => {
     const again = await containCredentials(input, ctx.deps);
     expect(again.status).toBe('already-contained');
     expect(JSON.stringify(ctx.env.scenario.accounts)).toBe(before);
-    expect(ctx.events.at(-1)).toMatchObject({ action: 'instance.found-contained', details: { step: 'ContainCredentials', document: expect.stringContaining('aws:TokenIssueTime') } });
+    expect(ctx.events.at(-1)).toMatchObject({
+      action: 'instance.found-contained',
+      details: { step: 'ContainCredentials', document: expect.stringContaining('aws:TokenIssueTime') },
+    });
   });
 
   it('records that an instance without an instance profile has no role credentials to revoke', async () => {
@@ -66,11 +86,13 @@ describe('ContainCredentials', () => {
   it('checks the permission without acting in a dry run and reports it denied', async () => {
     const ctx = makeTestContext();
     ctx.env.scenario.accounts[1].roles[0].deny = ['iam:PutRolePolicy'];
-    const output = await containCredentials({ ...stepInput(ctx, WEB, 'dry-run'), disassociateProfile: false }, ctx.deps);
+    const output = await containCredentials(
+      { ...stepInput(ctx, WEB, 'dry-run'), disassociateProfile: false },
+      ctx.deps,
+    );
     expect(output.status).toBe('would-do');
     expect(output.checks).toEqual([{ call: 'iam:PutRolePolicy', verdict: 'denied', reason: 'implicitDeny' }]);
     expect(role(ctx).inlinePolicies).toEqual({});
     expect(ctx.env.sandbox.callsOf('IAM', 'PutRolePolicy')).toHaveLength(0);
   });
-
 });

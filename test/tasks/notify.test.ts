@@ -6,17 +6,28 @@ import { makeTestContext } from '../helpers/deps';
 import { logCase } from '../helpers/log-case';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111111111111:custody-notifications';
-const REPORT = 's3://custody-evidence-333333333333-eu-west-1/cases/0f8f8d3e-6a8c-4f57-9d55-2a3c0b0e1d11/report/report.html';
+const REPORT =
+  's3://custody-evidence-333333333333-eu-west-1/cases/0f8f8d3e-6a8c-4f57-9d55-2a3c0b0e1d11/report/report.html';
 const input = (kase: Case, event: 'started' | 'contained' | 'finished' = 'finished', summary?: unknown) =>
   NotifyInputSchema.parse({ case: kase, event, ...(summary ? { summary } : {}) });
 
 describe('Notify', () => {
   it('publishes a concise message with the case id, status and report location to the configured topic', async () => {
     const ctx = makeTestContext();
-    const output = await notify(input(logCase(), 'finished', { status: 'partial', gaps: [{ target: 'i-0c0ffee1234567890', step: 'CaptureMemory', reason: 'agent offline' }] }), ctx.deps);
+    const output = await notify(
+      input(logCase(), 'finished', {
+        status: 'partial',
+        gaps: [{ target: 'i-0c0ffee1234567890', step: 'CaptureMemory', reason: 'agent offline' }],
+      }),
+      ctx.deps,
+    );
     const calls = ctx.env.sandbox.callsOf('SNS', 'Publish');
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ accountId: '111111111111', region: 'eu-west-1', input: { TopicArn: TOPIC, Subject: 'Custody case 0f8f8d3e finished: partial' } });
+    expect(calls[0]).toMatchObject({
+      accountId: '111111111111',
+      region: 'eu-west-1',
+      input: { TopicArn: TOPIC, Subject: 'Custody case 0f8f8d3e finished: partial' },
+    });
     const topic = ctx.env.sandbox.account('111111111111')!.snsTopics!.find((t) => t.topicArn === TOPIC)!;
     expect(topic.messages).toHaveLength(1);
     const message = topic.messages[0];
@@ -36,7 +47,9 @@ describe('Notify', () => {
     const calls = ctx.env.sandbox.callsOf('SecurityHub', 'BatchUpdateFindings');
     expect(calls).toHaveLength(1);
     expect(calls[0].input).toEqual({
-      FindingIdentifiers: [{ Id: kase.finding!.arn, ProductArn: 'arn:aws:securityhub:eu-west-1::product/aws/guardduty' }],
+      FindingIdentifiers: [
+        { Id: kase.finding!.arn, ProductArn: 'arn:aws:securityhub:eu-west-1::product/aws/guardduty' },
+      ],
       Note: { Text: `Custody case ${kase.caseId}: started (collecting). ${REPORT}`, UpdatedBy: 'custody' },
       Workflow: { Status: 'NOTIFIED' },
     });
@@ -48,13 +61,27 @@ describe('Notify', () => {
 
   it('updates a Security Hub finding by its own Id and ProductArn', async () => {
     const ctx = makeTestContext();
-    const kase = logCase({ trigger: 'securityhub', finding: { ...logCase().finding!, source: 'securityhub', id: 'arn:aws:securityhub:eu-west-1:222222222222:finding/x', productArn: 'arn:aws:securityhub:eu-west-1::product/aws/inspector' } });
+    const kase = logCase({
+      trigger: 'securityhub',
+      finding: {
+        ...logCase().finding!,
+        source: 'securityhub',
+        id: 'arn:aws:securityhub:eu-west-1:222222222222:finding/x',
+        productArn: 'arn:aws:securityhub:eu-west-1::product/aws/inspector',
+      },
+    });
     const output = await notify(input(kase), ctx.deps);
     expect(ctx.env.sandbox.callsOf('SecurityHub', 'BatchUpdateFindings')[0].input.FindingIdentifiers).toEqual([
-      { Id: 'arn:aws:securityhub:eu-west-1:222222222222:finding/x', ProductArn: 'arn:aws:securityhub:eu-west-1::product/aws/inspector' },
+      {
+        Id: 'arn:aws:securityhub:eu-west-1:222222222222:finding/x',
+        ProductArn: 'arn:aws:securityhub:eu-west-1::product/aws/inspector',
+      },
     ]);
     // The sandbox holds no such finding: Security Hub answers FindingNotFound, which is a gap, not a failed case.
-    expect(output.securityHub).toEqual({ processed: 0, unprocessed: ['arn:aws:securityhub:eu-west-1:222222222222:finding/x: FindingNotFound Finding Not Found'] });
+    expect(output.securityHub).toEqual({
+      processed: 0,
+      unprocessed: ['arn:aws:securityhub:eu-west-1:222222222222:finding/x: FindingNotFound Finding Not Found'],
+    });
     expect(output.gaps).toHaveLength(1);
     expect(output.messageId).toBeDefined();
   });
@@ -64,7 +91,13 @@ describe('Notify', () => {
     delete (scenario.config as Record<string, unknown>).snsTopicArn;
     const ctx = makeTestContext(scenario);
     const output = await notify(input(logCase({ trigger: 'manual', finding: undefined })), ctx.deps);
-    expect(output).toEqual({ caseId: '0f8f8d3e-6a8c-4f57-9d55-2a3c0b0e1d11', event: 'finished', skipped: 'no topic configured', securityHub: { skipped: 'the case did not come from a finding' }, gaps: [] });
+    expect(output).toEqual({
+      caseId: '0f8f8d3e-6a8c-4f57-9d55-2a3c0b0e1d11',
+      event: 'finished',
+      skipped: 'no topic configured',
+      securityHub: { skipped: 'the case did not come from a finding' },
+      gaps: [],
+    });
     expect(ctx.env.sandbox.callsOf('SNS', 'Publish')).toHaveLength(0);
     expect(ctx.env.sandbox.callsOf('SecurityHub', 'BatchUpdateFindings')).toHaveLength(0);
   });
@@ -73,8 +106,12 @@ describe('Notify', () => {
     const ctx = makeTestContext();
     const output = await notify(input(logCase({ mode: 'dry-run' }), 'started'), ctx.deps);
     expect(ctx.env.sandbox.callsOf('SecurityHub', 'BatchUpdateFindings')).toHaveLength(0);
-    expect(output.securityHub).toEqual({ skipped: 'dry run: the finding is left unchanged (would set Workflow.Status NOTIFIED)' });
-    expect(ctx.env.sandbox.callsOf('SNS', 'Publish')[0].input.Subject).toBe('Custody case 0f8f8d3e started: collecting [dry run]');
+    expect(output.securityHub).toEqual({
+      skipped: 'dry run: the finding is left unchanged (would set Workflow.Status NOTIFIED)',
+    });
+    expect(ctx.env.sandbox.callsOf('SNS', 'Publish')[0].input.Subject).toBe(
+      'Custody case 0f8f8d3e started: collecting [dry run]',
+    );
   });
 
   it('records a topic that does not exist as a gap instead of failing the case', async () => {
@@ -83,7 +120,14 @@ describe('Notify', () => {
     const ctx = makeTestContext(scenario);
     const output = await notify(input(logCase()), ctx.deps);
     expect(output.messageId).toBeUndefined();
-    expect(output.gaps).toEqual([{ target: 'case', step: 'Notify', reason: 'notification not sent: NotFoundException: Topic does not exist', error: 'NotFoundException' }]);
+    expect(output.gaps).toEqual([
+      {
+        target: 'case',
+        step: 'Notify',
+        reason: 'notification not sent: NotFoundException: Topic does not exist',
+        error: 'NotFoundException',
+      },
+    ]);
     expect(ctx.env.sandbox.callsOf('SNS', 'Publish')[0].error).toBe('NotFoundException');
   });
 });
@@ -93,7 +137,9 @@ describe('sandbox SNS Publish', () => {
     const ctx = makeTestContext();
     const { PublishCommand } = await import('@aws-sdk/client-sns');
     const sns = ctx.deps.clients.orchestrator('eu-west-1').sns();
-    await expect(sns.send(new PublishCommand({ TopicArn: TOPIC, Subject: 'x'.repeat(101), Message: 'hello' }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(
+      sns.send(new PublishCommand({ TopicArn: TOPIC, Subject: 'x'.repeat(101), Message: 'hello' })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
     expect(ctx.env.sandbox.account('111111111111')!.snsTopics![0].messages).toHaveLength(0);
   });
 });

@@ -33,20 +33,30 @@ export interface BuildOptions {
   readonly failures?: Record<string, { Error: string; Cause: unknown }>;
 }
 
-export async function buildCase(mode: Case['mode'] = 'collect', scenario?: Scenario, options: BuildOptions = {}): Promise<BuiltCase> {
+export async function buildCase(
+  mode: Case['mode'] = 'collect',
+  scenario?: Scenario,
+  options: BuildOptions = {},
+): Promise<BuiltCase> {
   const ctx = makeTestContext(scenario);
   const kase = logCase({ mode });
   await openCase({ case: kase }, ctx.deps);
   const preserved = await preserveInstance({ case: kase, target: TARGET }, ctx.deps);
   const steps: Record<string, unknown> = { PreserveInstance: preserved };
   steps.IsolateNetwork = await isolateNetwork({ case: kase, target: TARGET, facts: preserved.instance }, ctx.deps);
-  steps.SnapshotVolumes = await snapshotVolumes(SnapshotVolumesInputSchema.parse({ case: kase, target: TARGET, instance: preserved.instance }), ctx.deps);
+  steps.SnapshotVolumes = await snapshotVolumes(
+    SnapshotVolumesInputSchema.parse({ case: kase, target: TARGET, instance: preserved.instance }),
+    ctx.deps,
+  );
   let analysisGaps = 0;
   if (mode === 'collect' && options.logs) {
     steps.CollectLogs = await collectLogs({ case: kase, target: TARGET, instance: preserved.instance }, ctx.deps);
     analysisGaps = (await analyzeCase({ case: kase }, ctx.deps)).gaps.length;
   }
-  const summary = await summariseTarget({ case: kase, target: TARGET, steps, failures: options.failures ?? {} }, ctx.deps);
+  const summary = await summariseTarget(
+    { case: kase, target: TARGET, steps, failures: options.failures ?? {} },
+    ctx.deps,
+  );
   return { ctx, kase, summary, analysisGaps };
 }
 
@@ -63,6 +73,9 @@ export async function entriesOf(built: BuiltCase): Promise<CustodyEntry[]> {
 /** An object of the case as the sandbox bucket holds it. */
 export async function caseObject(built: BuiltCase, key: string): Promise<string> {
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-  const response = await built.ctx.deps.clients.forensics(TARGET.region).s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: `cases/${built.kase.caseId}/${key}` }));
+  const response = await built.ctx.deps.clients
+    .forensics(TARGET.region)
+    .s3()
+    .send(new GetObjectCommand({ Bucket: BUCKET, Key: `cases/${built.kase.caseId}/${key}` }));
   return response.Body ? response.Body.transformToString() : '';
 }

@@ -26,10 +26,14 @@ describe('RenderReport on a collected case', () => {
   });
 
   it('lists every artifact of the custody log with its key, size and SHA-256', () => {
-    const recorded = [...built.ctx.artifacts.values()].map((a) => a.record).filter((r) => !r.key.startsWith('report/report.'));
+    const recorded = [...built.ctx.artifacts.values()]
+      .map((a) => a.record)
+      .filter((r) => !r.key.startsWith('report/report.'));
     expect(recorded.length).toBeGreaterThan(5);
     for (const record of recorded) {
-      expect(model.evidence).toContainEqual(expect.objectContaining({ key: record.key, bytes: record.bytes, sha256: record.sha256, present: true }));
+      expect(model.evidence).toContainEqual(
+        expect.objectContaining({ key: record.key, bytes: record.bytes, sha256: record.sha256, present: true }),
+      );
     }
     expect(model.evidence).toHaveLength(recorded.length);
   });
@@ -42,7 +46,14 @@ describe('RenderReport on a collected case', () => {
       requestedBy: 'guardduty',
       reason: 'GuardDuty finding',
       openedAt: built.kase.openedAt,
-      finding: { type: 'CryptoCurrency:EC2/BitcoinTool.B', title: built.kase.finding!.title, severity: 8, severityLabel: 'HIGH', arn: built.kase.finding!.arn, source: 'guardduty' },
+      finding: {
+        type: 'CryptoCurrency:EC2/BitcoinTool.B',
+        title: built.kase.finding!.title,
+        severity: 8,
+        severityLabel: 'HIGH',
+        arn: built.kase.finding!.arn,
+        source: 'guardduty',
+      },
     });
     expect(html).toContain('CryptoCurrency:EC2/BitcoinTool.B');
     expect(md).toContain(built.kase.finding!.arn);
@@ -50,13 +61,22 @@ describe('RenderReport on a collected case', () => {
 
   it('gives the target the status SummariseTarget gave it, step by step', () => {
     expect(model.targets).toHaveLength(1);
-    expect(model.targets[0]).toMatchObject({ instanceId: 'i-0c0ffee1234567890', status: built.summary.status, steps: built.summary.steps });
+    expect(model.targets[0]).toMatchObject({
+      instanceId: 'i-0c0ffee1234567890',
+      status: built.summary.status,
+      steps: built.summary.steps,
+    });
     expect(model.status).toBe(built.summary.status === 'complete' && model.gaps.length === 0 ? 'complete' : 'partial');
   });
 
   it('shows containment and preservation changes with the state before and after', () => {
     const protect = model.targets[0].actions.find((a) => a.action === 'instance.termination-protected');
-    expect(protect).toMatchObject({ phase: 'preserve', status: 'done', before: '{"disableApiTermination":false}', after: '{"disableApiTermination":true}' });
+    expect(protect).toMatchObject({
+      phase: 'preserve',
+      status: 'done',
+      before: '{"disableApiTermination":false}',
+      after: '{"disableApiTermination":true}',
+    });
     const isolated = model.targets[0].actions.find((a) => a.action === 'instance.isolated');
     expect(isolated).toMatchObject({ phase: 'isolate', status: 'done' });
     const snapshots = model.targets[0].actions.filter((a) => a.action === 'snapshot.created');
@@ -67,7 +87,11 @@ describe('RenderReport on a collected case', () => {
     const entries = await entriesOf(built);
     expect(entries[model.custody.entries - 1].hash).toBe(model.custody.head);
     // After the head come exactly the report's own three artifact entries, which the seal will cover.
-    expect(entries.slice(model.custody.entries).map((e) => e.artifact?.key)).toEqual(['report/report.json', 'report/report.md', 'report/report.html']);
+    expect(entries.slice(model.custody.entries).map((e) => e.artifact?.key)).toEqual([
+      'report/report.json',
+      'report/report.md',
+      'report/report.html',
+    ]);
     expect(model.custody.sealed).toBe(false);
     expect(md).toContain('npx custody verify');
     expect(md).toContain('openssl dgst -sha256 -verify manifest-key.pem -signature manifest.sig manifest.json');
@@ -79,7 +103,9 @@ describe('RenderReport on a collected case', () => {
       expect(output.reports[0].sha256[kind]).toBe(sha256(stored[kind]));
       expect(built.ctx.artifacts.get(`report/report.${kind}`)?.record.sha256).toBe(sha256(stored[kind]));
     }
-    expect(output.reports[0].location).toBe(`s3://custody-evidence-333333333333-eu-west-1/cases/${built.kase.caseId}/report/report.html`);
+    expect(output.reports[0].location).toBe(
+      `s3://custody-evidence-333333333333-eu-west-1/cases/${built.kase.caseId}/report/report.html`,
+    );
   });
 
   it('writes a self-contained HTML page whose diagrams are inline SVG', () => {
@@ -105,7 +131,8 @@ describe('RenderReport on a collected case', () => {
     const keys = new Set(model.evidence.map((row) => row.key));
     // Highlights point at evidence objects or at the custody entry they came from (custody/<seq>.json), never elsewhere.
     for (const highlight of model.timeline!.highlights) {
-      if (highlight.evidence) expect(keys.has(highlight.evidence) || /^custody\/\d{10}\.json$/.test(highlight.evidence)).toBe(true);
+      if (highlight.evidence)
+        expect(keys.has(highlight.evidence) || /^custody\/\d{10}\.json$/.test(highlight.evidence)).toBe(true);
     }
     expect(model.timeline!.sources.reduce((sum, s) => sum + s.events, 0)).toBe(model.timeline!.events);
     expect(model.correlations.length).toBeGreaterThan(0);
@@ -116,9 +143,24 @@ describe('RenderReport on a collected case', () => {
 
 describe('RenderReport with gaps', () => {
   it('reports every gap with its reason, and a caught failure as a failed step', async () => {
-    const scenario = scenarioWith((s) => s.faults.push({ service: 'EC2', operation: 'GetConsoleOutput', error: 'InternalError', message: 'console unavailable' }));
-    const built = await buildCase('collect', scenario, { logs: false, failures: { CaptureMemory: { Error: 'AgentOffline', Cause: 'the SSM agent is offline' } } });
-    await renderCaseReport(inputOf(built, { examine: { gaps: [{ target: 'case', step: 'ExamineEvidence', reason: 'examined with a note' }] } }), built.ctx.deps);
+    const scenario = scenarioWith((s) =>
+      s.faults.push({
+        service: 'EC2',
+        operation: 'GetConsoleOutput',
+        error: 'InternalError',
+        message: 'console unavailable',
+      }),
+    );
+    const built = await buildCase('collect', scenario, {
+      logs: false,
+      failures: { CaptureMemory: { Error: 'AgentOffline', Cause: 'the SSM agent is offline' } },
+    });
+    await renderCaseReport(
+      inputOf(built, {
+        examine: { gaps: [{ target: 'case', step: 'ExamineEvidence', reason: 'examined with a note' }] },
+      }),
+      built.ctx.deps,
+    );
     const model = JSON.parse(await caseObject(built, 'report/report.json')) as ReportModel;
     expect(built.summary.gaps.length).toBeGreaterThanOrEqual(2);
     for (const gap of built.summary.gaps) expect(model.gaps).toContainEqual(gap);
@@ -126,7 +168,10 @@ describe('RenderReport with gaps', () => {
     expect(model.gaps.some((gap) => /console unavailable/.test(gap.reason))).toBe(true);
     expect(model.targets[0].status).toBe('partial');
     expect(model.targets[0].steps.CaptureMemory).toBe('failed');
-    expect(model.targets[0].actions.find((a) => a.action === 'step.failed')).toMatchObject({ status: 'failed', phase: 'memory' });
+    expect(model.targets[0].actions.find((a) => a.action === 'step.failed')).toMatchObject({
+      status: 'failed',
+      phase: 'memory',
+    });
     const html = await caseObject(built, 'report/report.html');
     expect(html).toContain('the SSM agent is offline');
   });
@@ -144,7 +189,9 @@ describe('RenderReport with gaps', () => {
 describe('RenderReport for a dry run', () => {
   it('lists each permission allowed or denied and estimates the data and time, changing nothing', async () => {
     const scenario = scenarioWith((s) => {
-      const role = s.accounts.find((a) => a.accountId === '222222222222')!.roles.find((r) => r.roleName === 'CustodyResponder')!;
+      const role = s.accounts
+        .find((a) => a.accountId === '222222222222')!
+        .roles.find((r) => r.roleName === 'CustodyResponder')!;
       role.deny.push('ec2:CreateTags');
     });
     const built = await buildCase('dry-run', scenario, { logs: false });
@@ -154,7 +201,9 @@ describe('RenderReport for a dry run', () => {
     const model = JSON.parse(await caseObject(built, 'report/report.json')) as ReportModel;
     expect(model.status).toBe('planned');
     const checks = model.plan!.checks;
-    expect(checks).toContainEqual(expect.objectContaining({ target: 'i-0c0ffee1234567890', step: 'tag', verdict: 'denied' }));
+    expect(checks).toContainEqual(
+      expect.objectContaining({ target: 'i-0c0ffee1234567890', step: 'tag', verdict: 'denied' }),
+    );
     expect(checks).toContainEqual(expect.objectContaining({ step: 'termination-protection', verdict: 'allowed' }));
     expect(checks.some((c) => c.step === 'IsolateNetwork')).toBe(true);
     const state = built.ctx.env.sandbox.regionState('222222222222', 'eu-west-1');
@@ -164,7 +213,9 @@ describe('RenderReport for a dry run', () => {
     expect(volumes.length).toBeGreaterThan(0);
     expect(model.plan!.estimate.volumes.map((v) => v.sizeGiB).sort()).toEqual(volumes.map((v) => v.sizeGiB).sort());
     expect(model.plan!.estimate.memory).toEqual([{ target: instance.instanceId, memoryMiB: instance.memoryMiB }]);
-    expect(model.plan!.estimate.totalBytes).toBe(volumes.reduce((s, v) => s + v.sizeGiB * 1024 ** 3, 0) + instance.memoryMiB * 1024 ** 2);
+    expect(model.plan!.estimate.totalBytes).toBe(
+      volumes.reduce((s, v) => s + v.sizeGiB * 1024 ** 3, 0) + instance.memoryMiB * 1024 ** 2,
+    );
     expect(model.plan!.estimate.seconds).toBeGreaterThan(0);
     const html = await caseObject(built, 'report/report.html');
     expect(html).toContain('Dry-run plan');

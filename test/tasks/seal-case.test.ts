@@ -22,29 +22,67 @@ describe('SealCase', () => {
       'case.json',
     ]);
     const memory = manifest.artifacts.find((artifact) => artifact.key.endsWith('memory.lime'))!;
-    expect(memory.sha256).toBe(createHash('sha256').update(readFileSync(join(caseDir, BASE, 'memory', 'memory.lime'))).digest('hex'));
+    expect(memory.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(caseDir, BASE, 'memory', 'memory.lime')))
+        .digest('hex'),
+    );
 
     const jsonl = readFileSync(join(caseDir, 'custody.jsonl'));
     const { entries } = parseJsonl(jsonl.toString());
     expect(verifyChain(entries)).toEqual([]);
     expect(entries.map((entry) => entry.action)).toEqual([
-      'artifact.acquired', 'case.opened', 'artifact.acquired', 'instance.isolated', 'artifact.acquired', 'artifact.acquired', 'case.sealed',
+      'artifact.acquired',
+      'case.opened',
+      'artifact.acquired',
+      'instance.isolated',
+      'artifact.acquired',
+      'artifact.acquired',
+      'case.sealed',
     ]);
-    expect(manifest.custody).toMatchObject({ entries: 7, head: entries[6].hash, sha256: createHash('sha256').update(jsonl).digest('hex') });
-    expect(manifest.custody.actions).toEqual({ 'artifact.acquired': 4, 'case.opened': 1, 'instance.isolated': 1, 'case.sealed': 1 });
+    expect(manifest.custody).toMatchObject({
+      entries: 7,
+      head: entries[6].hash,
+      sha256: createHash('sha256').update(jsonl).digest('hex'),
+    });
+    expect(manifest.custody.actions).toEqual({
+      'artifact.acquired': 4,
+      'case.opened': 1,
+      'instance.isolated': 1,
+      'case.sealed': 1,
+    });
 
-    const kmsKey = await ctx.deps.clients.forensics(TARGET.region).kms().send(new GetPublicKeyCommand({ KeyId: signingKeyArn }));
+    const kmsKey = await ctx.deps.clients
+      .forensics(TARGET.region)
+      .kms()
+      .send(new GetPublicKeyCommand({ KeyId: signingKeyArn }));
     const publicKey = createPublicKey({ key: Buffer.from(kmsKey.PublicKey!), format: 'der', type: 'spki' });
     expect(verify('sha256', manifestBytes, publicKey, readFileSync(join(caseDir, 'manifest.sig')))).toBe(true);
-    expect(manifest.signing).toMatchObject({ keyId: signingKeyArn, algorithm: 'ECDSA_SHA_256', messageType: 'DIGEST', signatureEncoding: 'DER' });
-    expect(ctx.env.sandbox.callsOf('KMS', 'Sign')[0].input).toMatchObject({ KeyId: signingKeyArn, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' });
+    expect(manifest.signing).toMatchObject({
+      keyId: signingKeyArn,
+      algorithm: 'ECDSA_SHA_256',
+      messageType: 'DIGEST',
+      signatureEncoding: 'DER',
+    });
+    expect(ctx.env.sandbox.callsOf('KMS', 'Sign')[0].input).toMatchObject({
+      KeyId: signingKeyArn,
+      MessageType: 'DIGEST',
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
   });
 
   it('writes each ledger object once (If-None-Match), encrypted with SSE-KMS and locked in COMPLIANCE mode', async () => {
     const { ctx, sealed } = await buildCase();
-    const puts = ctx.env.sandbox.callsOf('S3', 'PutObject').filter((call) => /(custody\.jsonl|manifest\.(json|sig))$/.test(String(call.input.Key)));
+    const puts = ctx.env.sandbox
+      .callsOf('S3', 'PutObject')
+      .filter((call) => /(custody\.jsonl|manifest\.(json|sig))$/.test(String(call.input.Key)));
     expect(puts).toHaveLength(3);
-    for (const put of puts) expect(put.input).toMatchObject({ IfNoneMatch: '*', ObjectLockMode: 'COMPLIANCE', ServerSideEncryption: 'aws:kms' });
+    for (const put of puts)
+      expect(put.input).toMatchObject({
+        IfNoneMatch: '*',
+        ObjectLockMode: 'COMPLIANCE',
+        ServerSideEncryption: 'aws:kms',
+      });
     expect(sealed.sealed[0]).toMatchObject({ region: TARGET.region, entries: 7, artifacts: 4 });
   });
 
@@ -60,6 +98,8 @@ describe('SealCase', () => {
     ctx.env.scenario.accounts.find((account) => account.accountId === '333333333333')!.roles[0].deny.push('kms:Sign');
     const output = await sealCase({ case: custodyCase }, ctx.deps);
     expect(output.sealed).toEqual([]);
-    expect(output.gaps).toEqual([expect.objectContaining({ step: 'SealCase', error: expect.stringContaining('AccessDenied') })]);
+    expect(output.gaps).toEqual([
+      expect.objectContaining({ step: 'SealCase', error: expect.stringContaining('AccessDenied') }),
+    ]);
   });
 });

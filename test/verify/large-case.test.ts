@@ -23,16 +23,46 @@ function largeCase(): { dir: string; pem: string } {
     const body = `object ${i}\n`;
     mkdirSync(join(dir, '222222222222/i-0c0ffee1234567890/volatile'), { recursive: true });
     writeFileSync(join(dir, key), body);
-    const artifact = { key, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), source: 'test', tool: 'test', toolVersion: '1' };
-    entries.push(buildEntry({ action: 'artifact.acquired', target: 'i-0c0ffee1234567890', artifact }, i, entries.at(-1)?.hash ?? GENESIS_PREV, actor, at));
+    const artifact = {
+      key,
+      bytes: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      source: 'test',
+      tool: 'test',
+      toolVersion: '1',
+    };
+    entries.push(
+      buildEntry(
+        { action: 'artifact.acquired', target: 'i-0c0ffee1234567890', artifact },
+        i,
+        entries.at(-1)?.hash ?? GENESIS_PREV,
+        actor,
+        at,
+      ),
+    );
   }
   mkdirSync(join(dir, 'custody'));
-  for (const entry of entries) writeFileSync(join(dir, custodyEntryKey(CASE_ID, entry.seq).slice(`cases/${CASE_ID}/`.length)), serializeEntry(entry));
+  for (const entry of entries)
+    writeFileSync(
+      join(dir, custodyEntryKey(CASE_ID, entry.seq).slice(`cases/${CASE_ID}/`.length)),
+      serializeEntry(entry),
+    );
   const jsonl = toJsonl(entries);
   writeFileSync(join(dir, 'custody.jsonl'), jsonl);
   const pem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const manifest = serializeManifest(
-    buildManifest({ caseDocument: { caseId: CASE_ID }, caseId: CASE_ID, region: 'eu-west-1', bucket: 'b', sealedAt: at.toISOString(), retentionDays: 1, entries, jsonl, keyId: 'k', publicKeyPem: pem }),
+    buildManifest({
+      caseDocument: { caseId: CASE_ID },
+      caseId: CASE_ID,
+      region: 'eu-west-1',
+      bucket: 'b',
+      sealedAt: at.toISOString(),
+      retentionDays: 1,
+      entries,
+      jsonl,
+      keyId: 'k',
+      publicKeyPem: pem,
+    }),
   );
   writeFileSync(join(dir, 'manifest.json'), manifest);
   writeFileSync(join(dir, 'manifest.sig'), sign('sha256', manifest, keys.privateKey));
@@ -58,7 +88,12 @@ describe('verifying a case with 10,000 artifacts', () => {
     const started = Date.now();
     const report = await verifySource(counted, { publicKeyPem: pem, concurrency: 8 });
     expect(report.checks.flatMap((check) => check.issues)).toEqual([]);
-    expect(report).toMatchObject({ ok: true, entries: COUNT, keyPinned: true, counts: { ok: COUNT, altered: 0, missing: 0, unlisted: 0 } });
+    expect(report).toMatchObject({
+      ok: true,
+      entries: COUNT,
+      keyPinned: true,
+      counts: { ok: COUNT, altered: 0, missing: 0, unlisted: 0 },
+    });
     expect(peak).toBeLessThanOrEqual(8);
     expect(Date.now() - started).toBeLessThan(40_000);
   });

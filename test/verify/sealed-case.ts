@@ -41,14 +41,49 @@ export async function buildCase(seal = true): Promise<SealedCase> {
   const ctx = makeTestContext();
   const custodyCase = newCase();
   const store = ctx.deps.store(custodyCase.caseId, TARGET.region);
-  await store.putArtifact({ key: 'case.json', body: JSON.stringify(custodyCase), source: 'custody:triage', target: 'case' });
+  await store.putArtifact({
+    key: 'case.json',
+    body: JSON.stringify(custodyCase),
+    source: 'custody:triage',
+    target: 'case',
+  });
   await store.record({ action: 'case.opened', target: 'case', details: { mode: 'collect' } });
-  await store.putArtifact({ key: `${BASE}/metadata/describe-instance.json`, body: '{"InstanceId":"i-0c0ffee1234567890"}', source: 'ec2:DescribeInstances', target: TARGET.instanceId });
-  await store.record({ action: 'instance.isolated', target: TARGET.instanceId, details: { prior: { groups: ['sg-0web00000000000001'] } } });
+  await store.putArtifact({
+    key: `${BASE}/metadata/describe-instance.json`,
+    body: '{"InstanceId":"i-0c0ffee1234567890"}',
+    source: 'ec2:DescribeInstances',
+    target: TARGET.instanceId,
+  });
+  await store.record({
+    action: 'instance.isolated',
+    target: TARGET.instanceId,
+    details: { prior: { groups: ['sg-0web00000000000001'] } },
+  });
   const memory = randomBytes(256 * 1024);
-  await store.putArtifact({ key: `${BASE}/memory/memory.lime`, body: memory, source: 'ssm:avml', tool: 'avml', toolVersion: '0.14.0', target: TARGET.instanceId });
-  await store.putArtifact({ key: `${BASE}/logs/cloudtrail.jsonl`, body: '{"eventName":"RunInstances"}\n', source: 'cloudtrail:LookupEvents', target: TARGET.instanceId });
+  await store.putArtifact({
+    key: `${BASE}/memory/memory.lime`,
+    body: memory,
+    source: 'ssm:avml',
+    tool: 'avml',
+    toolVersion: '0.14.0',
+    target: TARGET.instanceId,
+  });
+  await store.putArtifact({
+    key: `${BASE}/logs/cloudtrail.jsonl`,
+    body: '{"eventName":"RunInstances"}\n',
+    source: 'cloudtrail:LookupEvents',
+    target: TARGET.instanceId,
+  });
   const bucket = ctx.env.config.regions[TARGET.region].evidenceBucket;
-  const sealed = seal ? await sealCase({ case: custodyCase }, ctx.deps) : { caseId: custodyCase.caseId, sealed: [], gaps: [] };
-  return { ctx, custodyCase, bucket, caseDir: join(ctx.env.sandbox.root, 'buckets', bucket, 'cases', custodyCase.caseId), sealed, memory };
+  const sealed = seal
+    ? await sealCase({ case: custodyCase }, ctx.deps)
+    : { caseId: custodyCase.caseId, sealed: [], gaps: [] };
+  return {
+    ctx,
+    custodyCase,
+    bucket,
+    caseDir: join(ctx.env.sandbox.root, 'buckets', bucket, 'cases', custodyCase.caseId),
+    sealed,
+    memory,
+  };
 }

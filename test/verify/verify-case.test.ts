@@ -22,11 +22,19 @@ function copy(): string {
 }
 
 function issues(report: VerifyReport): Array<{ check: string; kind: string; subject: string; seq?: number }> {
-  return report.checks.flatMap((check) => check.issues.map(({ check: name, kind, subject, seq }) => ({ check: name, kind, subject, ...(seq !== undefined ? { seq } : {}) })));
+  return report.checks.flatMap((check) =>
+    check.issues.map(({ check: name, kind, subject, seq }) => ({
+      check: name,
+      kind,
+      subject,
+      ...(seq !== undefined ? { seq } : {}),
+    })),
+  );
 }
 
 const lines = (dir: string): string[] => readFileSync(join(dir, 'custody.jsonl'), 'utf8').split('\n').slice(0, -1);
-const writeLines = (dir: string, list: string[]): void => writeFileSync(join(dir, 'custody.jsonl'), list.map((line) => `${line}\n`).join(''));
+const writeLines = (dir: string, list: string[]): void =>
+  writeFileSync(join(dir, 'custody.jsonl'), list.map((line) => `${line}\n`).join(''));
 
 describe('verifyCase on an intact case', () => {
   it('verifies a sealed case in its sandbox bucket folder, retention included', async () => {
@@ -35,14 +43,21 @@ describe('verifyCase on an intact case', () => {
     expect(report.ok).toBe(true);
     expect(report.counts).toEqual({ ok: 4, altered: 0, missing: 0, unlisted: 0 });
     expect(report.checks.map((check) => [check.check, check.status])).toEqual([
-      ['signature', 'compliant'], ['chain', 'compliant'], ['hashes', 'compliant'], ['completeness', 'compliant'], ['retention', 'compliant'],
+      ['signature', 'compliant'],
+      ['chain', 'compliant'],
+      ['hashes', 'compliant'],
+      ['completeness', 'compliant'],
+      ['retention', 'compliant'],
     ]);
     expect(formatVerifyReport(report).at(-1)).toMatch(/^RESULT: OK/);
   });
 
   it('verifies the same case through S3 with the signing key pinned by KMS', async () => {
     const forensics = sealed.ctx.deps.clients.forensics(TARGET.region);
-    const report = await verifyCase(`s3://${sealed.bucket}/cases/${sealed.custodyCase.caseId}/`, { s3: forensics.s3(), kms: forensics.kms() });
+    const report = await verifyCase(`s3://${sealed.bucket}/cases/${sealed.custodyCase.caseId}/`, {
+      s3: forensics.s3(),
+      kms: forensics.kms(),
+    });
     expect(issues(report)).toEqual([]);
     expect(report).toMatchObject({ ok: true, keyPinned: true, entries: 7, caseId: sealed.custodyCase.caseId });
   });
@@ -64,7 +79,10 @@ describe('verifyCase names every kind of tampering', () => {
     const report = await verifyCase(dir);
     expect(report.ok).toBe(false);
     expect(issues(report)).toEqual([{ check: 'hashes', kind: 'altered', subject: `${BASE}/memory/memory.lime` }]);
-    expect(report.artifacts.find((artifact) => artifact.key.endsWith('memory.lime'))).toMatchObject({ status: 'altered', actual: { bytes: bytes.length } });
+    expect(report.artifacts.find((artifact) => artifact.key.endsWith('memory.lime'))).toMatchObject({
+      status: 'altered',
+      actual: { bytes: bytes.length },
+    });
   });
 
   it('names a truncated artifact as altered, saying it was truncated', async () => {
@@ -72,7 +90,12 @@ describe('verifyCase names every kind of tampering', () => {
     truncateSync(join(dir, BASE, 'memory', 'memory.lime'), 1024);
     const report = await verifyCase(dir);
     const hashes = report.checks.find((check) => check.check === 'hashes')!;
-    expect(hashes.issues).toEqual([expect.objectContaining({ kind: 'altered', message: expect.stringContaining('truncated to 1024 of 262144 bytes') })]);
+    expect(hashes.issues).toEqual([
+      expect.objectContaining({
+        kind: 'altered',
+        message: expect.stringContaining('truncated to 1024 of 262144 bytes'),
+      }),
+    ]);
   });
 
   it('names a deleted artifact as missing', async () => {
@@ -88,7 +111,9 @@ describe('verifyCase names every kind of tampering', () => {
     mkdirSync(join(dir, BASE, 'volatile'), { recursive: true });
     writeFileSync(join(dir, BASE, 'volatile', 'planted.txt'), 'not evidence');
     const report = await verifyCase(dir);
-    expect(issues(report)).toEqual([{ check: 'completeness', kind: 'unlisted', subject: `${BASE}/volatile/planted.txt` }]);
+    expect(issues(report)).toEqual([
+      { check: 'completeness', kind: 'unlisted', subject: `${BASE}/volatile/planted.txt` },
+    ]);
   });
 
   it('names an edited custody.jsonl entry by its seq', async () => {
@@ -139,14 +164,19 @@ describe('verifyCase names every kind of tampering', () => {
     const dir = copy();
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'manifest.sig'), sign('sha256', Buffer.from('another manifest'), privateKey));
-    expect(issues(await verifyCase(dir))).toEqual([{ check: 'signature', kind: 'bad-signature', subject: 'manifest.sig' }]);
+    expect(issues(await verifyCase(dir))).toEqual([
+      { check: 'signature', kind: 'bad-signature', subject: 'manifest.sig' },
+    ]);
   });
 
   it('names a manifest re-signed with another key when the key is pinned', async () => {
     const dir = copy();
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const manifest = parseManifest(readFileSync(join(dir, 'manifest.json')))!;
-    const forged = serializeManifest({ ...manifest, signing: { ...manifest.signing, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() } });
+    const forged = serializeManifest({
+      ...manifest,
+      signing: { ...manifest.signing, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    });
     writeFileSync(join(dir, 'manifest.json'), forged);
     writeFileSync(join(dir, 'manifest.sig'), sign('sha256', forged, privateKey));
     const kms = sealed.ctx.deps.clients.forensics(TARGET.region).kms();
@@ -162,7 +192,14 @@ describe('verifyCase checks Object Lock retention', () => {
   it('names an object whose lock is missing, in GOVERNANCE mode, or too short', async () => {
     const local = await buildCase();
     const root = local.ctx.env.sandbox.root;
-    const metaOf = (key: string): string => join(root, '.s3meta', local.bucket, 'objects', `${encodeURIComponent(`cases/${local.custodyCase.caseId}/${key}`)}.json`);
+    const metaOf = (key: string): string =>
+      join(
+        root,
+        '.s3meta',
+        local.bucket,
+        'objects',
+        `${encodeURIComponent(`cases/${local.custodyCase.caseId}/${key}`)}.json`,
+      );
     const edit = (key: string, lock: unknown): void => {
       const meta = JSON.parse(readFileSync(metaOf(key), 'utf8'));
       meta.versions[0].lock = lock;
@@ -185,7 +222,11 @@ describe('verifyCase checks Object Lock retention', () => {
     const key = `cases/${local.custodyCase.caseId}/${BASE}/memory/extra.bin`;
     await s3.send(new PutObjectCommand({ Bucket: local.bucket, Key: key, Body: 'x', ChecksumAlgorithm: 'SHA256' }));
     const report = await verifyCase(`s3://${local.bucket}/cases/${local.custodyCase.caseId}`, { s3 });
-    expect(issues(report)).toContainEqual({ check: 'completeness', kind: 'unlisted', subject: `${BASE}/memory/extra.bin` });
+    expect(issues(report)).toContainEqual({
+      check: 'completeness',
+      kind: 'unlisted',
+      subject: `${BASE}/memory/extra.bin`,
+    });
     expect(report.ok).toBe(false);
   });
 });

@@ -17,10 +17,18 @@ export interface TargetRegistration {
   readonly port: number;
 }
 
-export async function asgMembership(autoScaling: AutoScalingClient, instanceId: string): Promise<AsgMembership | undefined> {
-  const found = (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }))).AutoScalingInstances?.[0];
+export async function asgMembership(
+  autoScaling: AutoScalingClient,
+  instanceId: string,
+): Promise<AsgMembership | undefined> {
+  const found = (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })))
+    .AutoScalingInstances?.[0];
   if (!found?.AutoScalingGroupName) return undefined;
-  const group = (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [found.AutoScalingGroupName] }))).AutoScalingGroups?.[0];
+  const group = (
+    await autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [found.AutoScalingGroupName] }),
+    )
+  ).AutoScalingGroups?.[0];
   return {
     autoScalingGroupName: found.AutoScalingGroupName,
     lifecycleState: found.LifecycleState ?? 'unknown',
@@ -34,7 +42,11 @@ export async function asgMembership(autoScaling: AutoScalingClient, instanceId: 
  * Every (target group, port) the instance is registered in, in its VPC. Targets already `draining` are on their way out
  * ("Deregistration delay", ELB User Guide) and are not counted.
  */
-export async function targetRegistrations(elbv2: ElasticLoadBalancingV2Client, instanceId: string, vpcId: string | undefined): Promise<TargetRegistration[]> {
+export async function targetRegistrations(
+  elbv2: ElasticLoadBalancingV2Client,
+  instanceId: string,
+  vpcId: string | undefined,
+): Promise<TargetRegistration[]> {
   const registrations: TargetRegistration[] = [];
   let marker: string | undefined;
   do {
@@ -45,7 +57,10 @@ export async function targetRegistrations(elbv2: ElasticLoadBalancingV2Client, i
       const health = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }));
       for (const description of health.TargetHealthDescriptions ?? []) {
         if (description.Target?.Id !== instanceId || description.TargetHealth?.State === 'draining') continue;
-        registrations.push({ targetGroupArn: group.TargetGroupArn ?? '', port: description.Target.Port ?? group.Port ?? 0 });
+        registrations.push({
+          targetGroupArn: group.TargetGroupArn ?? '',
+          port: description.Target.Port ?? group.Port ?? 0,
+        });
       }
     }
     marker = page.NextMarker;

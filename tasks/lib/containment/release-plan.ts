@@ -4,13 +4,23 @@ import { ACTIONS } from './steps';
 
 /** The fields release reads from a custody entry (a full CustodyEntry fits). */
 export const LoggedEntrySchema = z
-  .object({ seq: z.number().int().optional(), action: z.string(), target: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+  .object({
+    seq: z.number().int().optional(),
+    action: z.string(),
+    target: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
   .passthrough();
 export type LoggedEntry = z.infer<typeof LoggedEntrySchema>;
 
-const GroupsSchema = z.object({ networkInterfaces: z.array(z.object({ networkInterfaceId: z.string(), groups: z.array(z.string()) })) });
+const GroupsSchema = z.object({
+  networkInterfaces: z.array(z.object({ networkInterfaceId: z.string(), groups: z.array(z.string()) })),
+});
 const IsolationDetails = z.object({ untrackGroupId: z.string(), isolationGroupId: z.string(), prior: GroupsSchema });
-const AsgDetails = z.object({ prior: z.object({ autoScalingGroupName: z.string() }), replacementLaunched: z.boolean() });
+const AsgDetails = z.object({
+  prior: z.object({ autoScalingGroupName: z.string() }),
+  replacementLaunched: z.boolean(),
+});
 const TargetDetails = z.object({ prior: z.object({ targetGroupArn: z.string(), port: z.number() }) });
 const CredentialDetails = z.object({ roleName: z.string(), prior: z.object({ policyName: z.string() }) });
 
@@ -44,7 +54,8 @@ export function releasePlan(entries: readonly LoggedEntry[], instanceId: string)
       custodyGroups.add(parsed.untrackGroupId).add(parsed.isolationGroupId);
       isolationGroupId = parsed.isolationGroupId;
       for (const eni of parsed.prior.networkInterfaces) {
-        if (!priors.has(eni.networkInterfaceId) && !eni.groups.some((group) => custodyGroups.has(group))) priors.set(eni.networkInterfaceId, eni.groups);
+        if (!priors.has(eni.networkInterfaceId) && !eni.groups.some((group) => custodyGroups.has(group)))
+          priors.set(eni.networkInterfaceId, eni.groups);
       }
     }
     if (entry.action === ACTIONS.detachedFromAsg) {
@@ -61,9 +72,22 @@ export function releasePlan(entries: readonly LoggedEntry[], instanceId: string)
     }
     if (entry.action === ACTIONS.released && typeof details.step === 'string') released.add(details.step);
   }
-  return { networkInterfaces: priors, custodyGroups, isolationGroupId, autoScalingGroup, targetGroups: [...targetGroups.values()], revokePolicies, released };
+  return {
+    networkInterfaces: priors,
+    custodyGroups,
+    isolationGroupId,
+    autoScalingGroup,
+    targetGroups: [...targetGroups.values()],
+    revokePolicies,
+    released,
+  };
 }
 
 export function hasContainment(plan: ReleasePlan): boolean {
-  return plan.networkInterfaces.size > 0 || plan.autoScalingGroup !== undefined || plan.targetGroups.length > 0 || plan.revokePolicies.length > 0;
+  return (
+    plan.networkInterfaces.size > 0 ||
+    plan.autoScalingGroup !== undefined ||
+    plan.targetGroups.length > 0 ||
+    plan.revokePolicies.length > 0
+  );
 }

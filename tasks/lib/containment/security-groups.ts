@@ -34,7 +34,11 @@ export function isolationKind(policy: IsolationPolicy): GroupKind {
   return policy === 'endpoints-only' ? 'endpoints-only' : 'no-egress';
 }
 
-const ALL_TRAFFIC: IpPermission = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] };
+const ALL_TRAFFIC: IpPermission = {
+  IpProtocol: '-1',
+  IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+  Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+};
 const DEFAULT_EGRESS: IpPermission = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
 
 /** The SSM endpoints the agent needs ("Use VPC endpoints to improve the security of EC2 instances", Systems Manager). */
@@ -47,7 +51,12 @@ export interface ManagedGroup {
 
 export async function findManagedGroup(ec2: EC2Client, vpcId: string, kind: GroupKind): Promise<string | undefined> {
   const result = await ec2.send(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: `tag:${ISOLATION_TAG}`, Values: [kind] }] }),
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: `tag:${ISOLATION_TAG}`, Values: [kind] },
+      ],
+    }),
   );
   return result.SecurityGroups?.[0]?.GroupId;
 }
@@ -62,14 +71,28 @@ export interface EndpointEgress {
 /** HTTPS egress to the VPC's interface endpoint addresses and the S3 gateway prefix list. */
 export async function endpointEgress(ec2: EC2Client, vpcId: string, region: string): Promise<EndpointEgress> {
   const wanted = [...SSM_SERVICES, 's3'].map((service) => `com.amazonaws.${region}.${service}`);
-  const endpoints = (await ec2.send(new DescribeVpcEndpointsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'service-name', Values: wanted }] }))).VpcEndpoints ?? [];
+  const endpoints =
+    (
+      await ec2.send(
+        new DescribeVpcEndpointsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'service-name', Values: wanted },
+          ],
+        }),
+      )
+    ).VpcEndpoints ?? [];
   const permissions: IpPermission[] = [];
   const reachable: string[] = [];
   for (const endpoint of endpoints) {
     const service = (endpoint.ServiceName ?? '').split('.').pop() ?? '';
     if (endpoint.VpcEndpointType === 'Gateway') {
       // A gateway endpoint is reached through the service's AWS-managed prefix list ("Gateway endpoints for Amazon S3").
-      const lists = await ec2.send(new DescribePrefixListsCommand({ Filters: [{ Name: 'prefix-list-name', Values: [endpoint.ServiceName ?? ''] }] }));
+      const lists = await ec2.send(
+        new DescribePrefixListsCommand({
+          Filters: [{ Name: 'prefix-list-name', Values: [endpoint.ServiceName ?? ''] }],
+        }),
+      );
       const listId = lists.PrefixLists?.[0]?.PrefixListId;
       if (!listId) continue;
       permissions.push({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: listId }] });
@@ -78,7 +101,8 @@ export async function endpointEgress(ec2: EC2Client, vpcId: string, region: stri
     }
     const eniIds = endpoint.NetworkInterfaceIds ?? [];
     if (eniIds.length === 0) continue;
-    const enis = (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))).NetworkInterfaces ?? [];
+    const enis =
+      (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))).NetworkInterfaces ?? [];
     const ranges = enis.filter((eni) => eni.PrivateIpAddress).map((eni) => ({ CidrIp: `${eni.PrivateIpAddress}/32` }));
     if (ranges.length === 0) continue;
     permissions.push({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: ranges });
@@ -92,7 +116,12 @@ export async function endpointEgress(ec2: EC2Client, vpcId: string, region: stri
  * Finds the group of this kind in the VPC, or creates it: a new group comes with an allow-all egress rule, which the
  * isolation groups revoke, and the untrack group gets all traffic in and out ("Untracked connections").
  */
-export async function ensureManagedGroup(ec2: EC2Client, vpcId: string, kind: GroupKind, egress: IpPermission[] = []): Promise<ManagedGroup> {
+export async function ensureManagedGroup(
+  ec2: EC2Client,
+  vpcId: string,
+  kind: GroupKind,
+  egress: IpPermission[] = [],
+): Promise<ManagedGroup> {
   const existing = await findManagedGroup(ec2, vpcId, kind);
   if (existing) return { groupId: existing, created: false };
   const created = await ec2.send(
@@ -100,17 +129,31 @@ export async function ensureManagedGroup(ec2: EC2Client, vpcId: string, kind: Gr
       GroupName: GROUP_NAMES[kind],
       Description: DESCRIPTIONS[kind],
       VpcId: vpcId,
-      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: ISOLATION_TAG, Value: kind }, { Key: 'Name', Value: GROUP_NAMES[kind] }] }],
+      TagSpecifications: [
+        {
+          ResourceType: 'security-group',
+          Tags: [
+            { Key: ISOLATION_TAG, Value: kind },
+            { Key: 'Name', Value: GROUP_NAMES[kind] },
+          ],
+        },
+      ],
     }),
   );
   const groupId = created.GroupId ?? '';
   if (kind === 'untrack') {
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [ALL_TRAFFIC] }));
-    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] }] }));
+    await ec2.send(
+      new AuthorizeSecurityGroupEgressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] }],
+      }),
+    );
     return { groupId, created: true };
   }
   await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [DEFAULT_EGRESS] }));
-  if (egress.length > 0) await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }));
+  if (egress.length > 0)
+    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }));
   return { groupId, created: true };
 }
 
@@ -122,7 +165,9 @@ export interface InterfaceGroups {
 
 /** Every ENI attached to the instance now, primary first: containment must move all of them, not only eth0. */
 export async function instanceInterfaces(ec2: EC2Client, instanceId: string): Promise<InterfaceGroups[]> {
-  const result = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }));
+  const result = await ec2.send(
+    new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] }),
+  );
   return (result.NetworkInterfaces ?? [])
     .map((eni) => ({
       networkInterfaceId: eni.NetworkInterfaceId ?? '',

@@ -46,10 +46,16 @@ export interface StepOutput {
 }
 
 /** Where a step's records go, with the account and region every record carries so release can find the instance again. */
-export function recorder(input: { case: Case; target: Target }, deps: TaskDeps): (event: CustodyEvent) => Promise<void> {
+export function recorder(
+  input: { case: Case; target: Target },
+  deps: TaskDeps,
+): (event: CustodyEvent) => Promise<void> {
   const store = deps.store(input.case.caseId, input.target.region);
   return (event) =>
-    store.record({ ...event, details: { accountId: input.target.accountId, region: input.target.region, ...event.details } });
+    store.record({
+      ...event,
+      details: { accountId: input.target.accountId, region: input.target.region, ...event.details },
+    });
 }
 
 export function gap(target: Target, step: string, reason: string, error?: unknown): Gap {
@@ -57,8 +63,17 @@ export function gap(target: Target, step: string, reason: string, error?: unknow
 }
 
 /** Records that a step does not apply to this instance and says why; the step's output carries the same reason. */
-export async function skip(input: ContainmentInput, deps: TaskDeps, step: string, reason: string, details: Record<string, unknown> = {}): Promise<StepOutput> {
-  await recorder(input, deps)({ action: ACTIONS.skipped, target: input.target.instanceId, details: { step, reason, ...details } });
+export async function skip(
+  input: ContainmentInput,
+  deps: TaskDeps,
+  step: string,
+  reason: string,
+  details: Record<string, unknown> = {},
+): Promise<StepOutput> {
+  await recorder(
+    input,
+    deps,
+  )({ action: ACTIONS.skipped, target: input.target.instanceId, details: { step, reason, ...details } });
   return { step, instanceId: input.target.instanceId, status: 'skipped', reason, checks: [], gaps: [] };
 }
 
@@ -87,8 +102,12 @@ export async function simulate(target: Target, deps: TaskDeps, actions: readonly
       .iam()
       .send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions] }));
     return actions.map((action) => {
-      const decision = result.EvaluationResults?.find((evaluation) => evaluation.EvalActionName === action)?.EvalDecision;
-      return decision === 'allowed' ? { call: action, verdict: 'allowed' } : { call: action, verdict: 'denied', reason: decision ?? 'not evaluated' };
+      const decision = result.EvaluationResults?.find(
+        (evaluation) => evaluation.EvalActionName === action,
+      )?.EvalDecision;
+      return decision === 'allowed'
+        ? { call: action, verdict: 'allowed' }
+        : { call: action, verdict: 'denied', reason: decision ?? 'not evaluated' };
     });
   } catch (error) {
     return actions.map((action) => ({ call: action, verdict: 'unknown', reason: errorMessage(error) }));
@@ -96,10 +115,25 @@ export async function simulate(target: Target, deps: TaskDeps, actions: readonly
 }
 
 /** Records the verdicts of a dry run and returns the step's would-do output. */
-export async function reportDryRun(input: ContainmentInput, deps: TaskDeps, step: string, checks: CallVerdict[], details: Record<string, unknown> = {}): Promise<StepOutput> {
-  await recorder(input, deps)({ action: ACTIONS.dryRun, target: input.target.instanceId, details: { step, checks, ...details } });
+export async function reportDryRun(
+  input: ContainmentInput,
+  deps: TaskDeps,
+  step: string,
+  checks: CallVerdict[],
+  details: Record<string, unknown> = {},
+): Promise<StepOutput> {
+  await recorder(
+    input,
+    deps,
+  )({ action: ACTIONS.dryRun, target: input.target.instanceId, details: { step, checks, ...details } });
   const gaps = checks
     .filter((check) => check.verdict !== 'allowed')
-    .map((check) => gap(input.target, step, `dry run: ${check.call} would be ${check.verdict}${check.reason ? ` (${check.reason})` : ''}`));
+    .map((check) =>
+      gap(
+        input.target,
+        step,
+        `dry run: ${check.call} would be ${check.verdict}${check.reason ? ` (${check.reason})` : ''}`,
+      ),
+    );
   return { step, instanceId: input.target.instanceId, status: 'would-do', checks, gaps };
 }

@@ -62,7 +62,8 @@ function phaseOfStep(step: unknown): Phase | undefined {
 export function phaseOf(entry: CustodyEntry): Phase {
   const details = entry.details ?? {};
   if (entry.artifact) return phaseOfKey(entry.artifact.key);
-  if (entry.action === 'command.sent') return /memory/i.test(String(details.documentName ?? '')) ? 'memory' : 'volatile';
+  if (entry.action === 'command.sent')
+    return /memory/i.test(String(details.documentName ?? '')) ? 'memory' : 'volatile';
   if (['step.failed', 'dryrun.checked', 'containment.dry-run', 'containment.skipped'].includes(entry.action)) {
     return phaseOfStep(details.step) ?? (entry.action.startsWith('containment.') ? 'isolate' : 'preserve');
   }
@@ -71,7 +72,12 @@ export function phaseOf(entry: CustodyEntry): Phase {
 
 export function statusOf(entry: CustodyEntry): ActionStatus {
   const details = entry.details ?? {};
-  if (entry.action === 'step.failed' || entry.action === 'artifact.abandoned' || entry.action === 'artifact.checksum-mismatch') return 'failed';
+  if (
+    entry.action === 'step.failed' ||
+    entry.action === 'artifact.abandoned' ||
+    entry.action === 'artifact.checksum-mismatch'
+  )
+    return 'failed';
   if (entry.action === 'containment.rolled-back') return 'failed';
   if (entry.action === 'dryrun.checked') return verdictStatus(details.verdict);
   if (entry.action === 'containment.dry-run') return 'would-do';
@@ -90,7 +96,7 @@ const compact = (value: unknown): string | undefined => (value === undefined ? u
 /** One readable line per entry; the details stay in the custody log for whoever needs all of them. */
 export function summaryOf(entry: CustodyEntry): string {
   const d = entry.details ?? {};
-  const text = (value: unknown): string => (typeof value === 'string' ? value : compact(value) ?? '');
+  const text = (value: unknown): string => (typeof value === 'string' ? value : (compact(value) ?? ''));
   if (entry.artifact) return `acquired ${entry.artifact.bytes} bytes from ${entry.artifact.source}`;
   switch (entry.action) {
     case 'case.opened':
@@ -110,7 +116,9 @@ export function summaryOf(entry: CustodyEntry): string {
     case 'command.sent':
       return `SSM ${text(d.documentName)} sent (command ${text(d.commandId)})`;
     case 'logs.queried':
-      return d.error ? `${text(d.source)} query failed: ${text(d.error)}` : `${text(d.source)} queried (${text(d.records)} records) into ${text(d.key)}`;
+      return d.error
+        ? `${text(d.source)} query failed: ${text(d.error)}`
+        : `${text(d.source)} queried (${text(d.records)} records) into ${text(d.key)}`;
     case 'evidence.examined':
       return `evidence examined: ${compact(d) ?? ''}`.slice(0, 300);
     default:

@@ -32,7 +32,12 @@ const badge = (status: string): string => `<span class="badge s-${e(status)}">${
 function table(header: readonly string[], rows: readonly string[][], numeric: readonly number[] = []): string {
   if (rows.length === 0) return '<p class="muted">none</p>';
   const head = `<tr>${header.map((h) => `<th>${e(h)}</th>`).join('')}</tr>`;
-  const body = rows.map((row) => `<tr>${row.map((cell, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
   return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
@@ -43,7 +48,9 @@ const gapItems = (gaps: readonly Gap[]): string =>
 
 function targetSection(target: ReportTarget, base: string): string {
   const link = (key: string): string => `<a href="${e(evidenceHref(key, base))}"><code>${e(key)}</code></a>`;
-  const steps = Object.entries(target.steps).map(([step, status]) => `${e(step)} ${badge(status)}`).join(' ');
+  const steps = Object.entries(target.steps)
+    .map(([step, status]) => `${e(step)} ${badge(status)}`)
+    .join(' ');
   const rows = target.actions.map((a) => [
     String(a.seq),
     `<span class="mono" title="${e(a.at)}">${e(a.at.slice(11, 23))}</span>`,
@@ -85,27 +92,61 @@ function planSection(model: ReportModel): string {
   if (!model.plan) return '';
   const { checks, estimate } = model.plan;
   return `<h2>Dry-run plan</h2>
-${table(['target', 'step', 'call', 'verdict', 'reason'], checks.map((c) => [e(c.target), e(c.step), `<code>${e(c.call)}</code>`, badge(c.verdict), e(c.reason ?? '')]))}
+${table(
+  ['target', 'step', 'call', 'verdict', 'reason'],
+  checks.map((c) => [e(c.target), e(c.step), `<code>${e(c.call)}</code>`, badge(c.verdict), e(c.reason ?? '')]),
+)}
 <p>Estimated data <strong>${e(formatBytes(estimate.totalBytes))}</strong> (${estimate.volumes.length} volume(s), ${estimate.memory.length} memory image(s)); estimated time <strong>${e(formatDuration(estimate.seconds * 1000))}</strong>.</p>
-${table(['target', 'volume', 'size'], estimate.volumes.map((v) => [e(v.target), e(v.volumeId), `${v.sizeGiB} GiB`]), [2])}
-${table(['target', 'memory'], estimate.memory.map((m) => [e(m.target), `${m.memoryMiB} MiB`]), [1])}
+${table(
+  ['target', 'volume', 'size'],
+  estimate.volumes.map((v) => [e(v.target), e(v.volumeId), `${v.sizeGiB} GiB`]),
+  [2],
+)}
+${table(
+  ['target', 'memory'],
+  estimate.memory.map((m) => [e(m.target), `${m.memoryMiB} MiB`]),
+  [1],
+)}
 <ul class="muted">${estimate.assumptions.map((a) => `<li>${e(a)}</li>`).join('')}</ul>`;
 }
 
 function analysisSection(model: ReportModel, base: string): string {
-  const link = (key: string, line?: number): string => `<a href="${e(evidenceHref(key, base))}"><code>${e(key)}${line ? `:${line}` : ''}</code></a>`;
+  const link = (key: string, line?: number): string =>
+    `<a href="${e(evidenceHref(key, base))}"><code>${e(key)}${line ? `:${line}` : ''}</code></a>`;
   const parts: string[] = [];
   if (model.timeline && model.timeline.events > 0) {
     const t = model.timeline;
-    parts.push(`<h2>Incident timeline</h2><p>${t.events} events from <span class="mono">${e(t.from ?? '')}</span> to <span class="mono">${e(t.to ?? '')}</span>, from ${link(t.key)}.</p>`);
+    parts.push(
+      `<h2>Incident timeline</h2><p>${t.events} events from <span class="mono">${e(t.from ?? '')}</span> to <span class="mono">${e(t.to ?? '')}</span>, from ${link(t.key)}.</p>`,
+    );
     parts.push(incidentTimelineSvg(t));
-    parts.push(table(['datetime', 'source', 'event', 'evidence', 'why'], t.highlights.map((h) => [`<span class="mono">${e(h.datetime)}</span>`, e(h.source), e(h.message), h.evidence ? link(h.evidence, h.line) : '', e(h.why)])));
+    parts.push(
+      table(
+        ['datetime', 'source', 'event', 'evidence', 'why'],
+        t.highlights.map((h) => [
+          `<span class="mono">${e(h.datetime)}</span>`,
+          e(h.source),
+          e(h.message),
+          h.evidence ? link(h.evidence, h.line) : '',
+          e(h.why),
+        ]),
+      ),
+    );
   }
   if (model.correlations.length > 0) {
     parts.push('<h2>Correlations</h2>');
     for (const c of model.correlations) {
-      parts.push(`<h3>${e(c.title)} ${badge(c.severity)} <span class="muted">${c.count} event(s)</span></h3><p>${e(c.question)}</p>`);
-      parts.push(table(['datetime', 'event', 'evidence'], c.evidence.slice(0, 10).map((r) => [`<span class="mono">${e(r.datetime)}</span>`, e(r.message), link(r.key, r.line)])));
+      parts.push(
+        `<h3>${e(c.title)} ${badge(c.severity)} <span class="muted">${c.count} event(s)</span></h3><p>${e(c.question)}</p>`,
+      );
+      parts.push(
+        table(
+          ['datetime', 'event', 'evidence'],
+          c.evidence
+            .slice(0, 10)
+            .map((r) => [`<span class="mono">${e(r.datetime)}</span>`, e(r.message), link(r.key, r.line)]),
+        ),
+      );
     }
   }
   return parts.join('\n');
@@ -131,11 +172,31 @@ export function renderHtml(model: ReportModel, options: RenderOptions = {}): str
 ${caseSection(model)}
 <h2>Phases</h2>
 ${phaseTimelineSvg(model.phases)}
-${table(['phase', 'start', 'end', 'duration', 'entries'], model.phases.map((p) => [e(p.phase), `<span class="mono">${e(p.start)}</span>`, `<span class="mono">${e(p.end)}</span>`, e(formatDuration(p.durationMs)), String(p.entries)]), [3, 4])}
+${table(
+  ['phase', 'start', 'end', 'duration', 'entries'],
+  model.phases.map((p) => [
+    e(p.phase),
+    `<span class="mono">${e(p.start)}</span>`,
+    `<span class="mono">${e(p.end)}</span>`,
+    e(formatDuration(p.durationMs)),
+    String(p.entries),
+  ]),
+  [3, 4],
+)}
 <h2>Targets</h2>
 ${model.targets.map((target) => targetSection(target, base)).join('\n')}
 <h3>Case-level actions</h3>
-${table(['seq', 'at (UTC)', 'phase', 'status', 'what'], model.caseActions.map((a) => [String(a.seq), `<span class="mono" title="${e(a.at)}">${e(a.at.slice(11, 23))}</span>`, e(a.phase), badge(a.status), `${e(a.summary)}${a.artifact ? `<br>${link(a.artifact)}` : ''}`]), [0])}
+${table(
+  ['seq', 'at (UTC)', 'phase', 'status', 'what'],
+  model.caseActions.map((a) => [
+    String(a.seq),
+    `<span class="mono" title="${e(a.at)}">${e(a.at.slice(11, 23))}</span>`,
+    e(a.phase),
+    badge(a.status),
+    `${e(a.summary)}${a.artifact ? `<br>${link(a.artifact)}` : ''}`,
+  ]),
+  [0],
+)}
 <h2>Gaps and failures</h2>
 ${gapItems(model.gaps)}
 ${planSection(model)}

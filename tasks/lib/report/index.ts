@@ -11,7 +11,11 @@ export interface RenderedReport {
 }
 
 export function renderReport(model: ReportModel, options: RenderOptions = {}): RenderedReport {
-  return { json: `${JSON.stringify(model, null, 2)}\n`, md: renderMarkdown(model, options), html: renderHtml(model, options) };
+  return {
+    json: `${JSON.stringify(model, null, 2)}\n`,
+    md: renderMarkdown(model, options),
+    html: renderHtml(model, options),
+  };
 }
 
 export type { RenderOptions } from './markdown';

@@ -48,12 +48,16 @@ async function readJson(source: EvidenceSource, key: string): Promise<unknown> {
 }
 
 /** describe-volumes.json (ec2:DescribeVolumes as PreserveInstance wrote it): each volume's size and the instance it is attached to. */
-async function volumesFromEvidence(source: EvidenceSource, listing: readonly SourceObject[]): Promise<{ owners: Map<string, string>; instances: InstanceSize[] }> {
+async function volumesFromEvidence(
+  source: EvidenceSource,
+  listing: readonly SourceObject[],
+): Promise<{ owners: Map<string, string>; instances: InstanceSize[] }> {
   const owners = new Map<string, string>();
   const instances: InstanceSize[] = [];
   for (const object of listing.filter((o) => /^\d{12}\/i-[0-9a-f]+\/metadata\/describe-volumes\.json$/.test(o.key))) {
     const instanceId = object.key.split('/')[1];
-    const described = (await readJson(source, object.key)) as { Volumes?: Array<{ VolumeId?: string; Size?: number }> } | undefined;
+    const described = (await readJson(source, object.key)) as
+      { Volumes?: Array<{ VolumeId?: string; Size?: number }> } | undefined;
     const volumes = (described?.Volumes ?? [])
       .filter((volume): volume is { VolumeId: string; Size?: number } => typeof volume.VolumeId === 'string')
       .map((volume) => ({ volumeId: volume.VolumeId, sizeGiB: volume.Size ?? 0 }));

@@ -11,11 +11,18 @@ const link = (key: string, base: string): string => `[${mdCell(key)}](${evidence
 
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
   if (rows.length === 0) return ['_none_', ''];
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`), ''];
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`),
+    '',
+  ];
 }
 
 function targetSection(target: ReportTarget, base: string): string[] {
-  const steps = Object.entries(target.steps).map(([step, status]) => `${step}: ${status}`).join(', ');
+  const steps = Object.entries(target.steps)
+    .map(([step, status]) => `${step}: ${status}`)
+    .join(', ');
   return [
     `### ${target.instanceId} (${target.accountId}, ${target.region}): ${target.status}`,
     '',
@@ -32,7 +39,14 @@ function targetSection(target: ReportTarget, base: string): string[] {
         action.after ?? '',
       ]),
     ),
-    ...(target.gaps.length > 0 ? ['Gaps:', '', ...target.gaps.map((gap) => `- **${gap.step}**: ${gap.reason}${gap.error ? ` (${gap.error})` : ''}`), ''] : []),
+    ...(target.gaps.length > 0
+      ? [
+          'Gaps:',
+          '',
+          ...target.gaps.map((gap) => `- **${gap.step}**: ${gap.reason}${gap.error ? ` (${gap.error})` : ''}`),
+          '',
+        ]
+      : []),
   ];
 }
 
@@ -65,23 +79,48 @@ export function renderMarkdown(model: ReportModel, options: RenderOptions = {}):
     ),
     '## Phases',
     '',
-    ...table(['phase', 'start', 'end', 'duration', 'entries'], model.phases.map((p) => [p.phase, p.start, p.end, formatDuration(p.durationMs), String(p.entries)])),
+    ...table(
+      ['phase', 'start', 'end', 'duration', 'entries'],
+      model.phases.map((p) => [p.phase, p.start, p.end, formatDuration(p.durationMs), String(p.entries)]),
+    ),
     '## Targets',
     '',
     ...model.targets.flatMap((target) => targetSection(target, base)),
     '### Case-level actions',
     '',
-    ...table(['seq', 'at (UTC)', 'phase', 'status', 'what'], model.caseActions.map((a) => [String(a.seq), a.at, a.phase, a.status, a.artifact ? `${a.summary}: ${link(a.artifact, base)}` : a.summary])),
+    ...table(
+      ['seq', 'at (UTC)', 'phase', 'status', 'what'],
+      model.caseActions.map((a) => [
+        String(a.seq),
+        a.at,
+        a.phase,
+        a.status,
+        a.artifact ? `${a.summary}: ${link(a.artifact, base)}` : a.summary,
+      ]),
+    ),
     '## Gaps and failures',
     '',
-    ...(model.gaps.length === 0 ? ['_none_', ''] : [...model.gaps.map((gap) => `- ${gap.target} · **${gap.step}**: ${gap.reason}${gap.error ? ` (${gap.error})` : ''}`), '']),
+    ...(model.gaps.length === 0
+      ? ['_none_', '']
+      : [
+          ...model.gaps.map(
+            (gap) => `- ${gap.target} · **${gap.step}**: ${gap.reason}${gap.error ? ` (${gap.error})` : ''}`,
+          ),
+          '',
+        ]),
     ...planSection(model),
     ...analysisSection(model, base),
     '## Evidence',
     '',
     ...table(
       ['key', 'bytes', 'SHA-256', 'source', 'seq'],
-      model.evidence.map((row) => [`${link(row.key, base)}${row.present === false ? ' **MISSING**' : ''}`, `${row.bytes} (${formatBytes(row.bytes)})`, `\`${row.sha256}\``, row.source, String(row.seq)]),
+      model.evidence.map((row) => [
+        `${link(row.key, base)}${row.present === false ? ' **MISSING**' : ''}`,
+        `${row.bytes} (${formatBytes(row.bytes)})`,
+        `\`${row.sha256}\``,
+        row.source,
+        String(row.seq),
+      ]),
     ),
     '## Chain of custody',
     '',
@@ -103,7 +142,10 @@ function planSection(model: ReportModel): string[] {
   return [
     '## Dry-run plan',
     '',
-    ...table(['target', 'step', 'call', 'verdict', 'reason'], checks.map((check) => [check.target, check.step, check.call, check.verdict, check.reason ?? ''])),
+    ...table(
+      ['target', 'step', 'call', 'verdict', 'reason'],
+      checks.map((check) => [check.target, check.step, check.call, check.verdict, check.reason ?? '']),
+    ),
     `Estimated data: **${formatBytes(estimate.totalBytes)}** (${estimate.volumes.length} volume(s), ${estimate.memory.length} memory image(s)); estimated time: **${formatDuration(estimate.seconds * 1000)}**.`,
     '',
     ...estimate.assumptions.map((assumption) => `- ${assumption}`),
@@ -116,14 +158,40 @@ function analysisSection(model: ReportModel, base: string): string[] {
   if (model.correlations.length > 0) {
     lines.push('## Correlations', '');
     for (const correlation of model.correlations) {
-      lines.push(`### ${correlation.title} (${correlation.severity}, ${correlation.count} event(s))`, '', correlation.question, '');
-      lines.push(...correlation.evidence.slice(0, 10).map((ref) => `- ${ref.datetime} ${mdCell(ref.message)} — ${link(ref.key, base)} line ${ref.line}`), '');
+      lines.push(
+        `### ${correlation.title} (${correlation.severity}, ${correlation.count} event(s))`,
+        '',
+        correlation.question,
+        '',
+      );
+      lines.push(
+        ...correlation.evidence
+          .slice(0, 10)
+          .map((ref) => `- ${ref.datetime} ${mdCell(ref.message)} — ${link(ref.key, base)} line ${ref.line}`),
+        '',
+      );
     }
   }
   const timeline = model.timeline;
   if (timeline && timeline.events > 0) {
-    lines.push('## Timeline highlights', '', `${timeline.events} events from ${timeline.from} to ${timeline.to} in ${link(timeline.key, base)}.`, '');
-    lines.push(...table(['datetime', 'source', 'event', 'evidence', 'why'], timeline.highlights.map((h) => [h.datetime, h.source, h.message, h.evidence ? `${link(h.evidence, base)}${h.line ? `:${h.line}` : ''}` : '', h.why])));
+    lines.push(
+      '## Timeline highlights',
+      '',
+      `${timeline.events} events from ${timeline.from} to ${timeline.to} in ${link(timeline.key, base)}.`,
+      '',
+    );
+    lines.push(
+      ...table(
+        ['datetime', 'source', 'event', 'evidence', 'why'],
+        timeline.highlights.map((h) => [
+          h.datetime,
+          h.source,
+          h.message,
+          h.evidence ? `${link(h.evidence, base)}${h.line ? `:${h.line}` : ''}` : '',
+          h.why,
+        ]),
+      ),
+    );
   }
   return lines;
 }

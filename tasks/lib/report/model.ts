@@ -2,7 +2,16 @@
 import type { Gap, Target } from '../case';
 import type { CustodyEntry } from '../custody-log';
 import { planChecks, phaseOf, toAction } from './actions';
-import type { Correlation, Estimate, EvidenceRow, PhaseSpan, ReportModel, ReportTarget, TargetStatus, TimelineSummary } from './types';
+import type {
+  Correlation,
+  Estimate,
+  EvidenceRow,
+  PhaseSpan,
+  ReportModel,
+  ReportTarget,
+  TargetStatus,
+  TimelineSummary,
+} from './types';
 import { PHASES, REPORT_FORMAT } from './types';
 
 /** The case as the report needs it (a Case, or case.json as OpenCase wrote it). */
@@ -14,7 +23,14 @@ export interface ReportCase {
   readonly reason: string;
   readonly openedAt: string;
   readonly targets: readonly Target[];
-  readonly finding?: { readonly type: string; readonly title: string; readonly severity: number; readonly severityLabel: string; readonly arn: string; readonly source: string };
+  readonly finding?: {
+    readonly type: string;
+    readonly title: string;
+    readonly severity: number;
+    readonly severityLabel: string;
+    readonly arn: string;
+    readonly source: string;
+  };
 }
 
 /** What SummariseTarget returned for a target. */
@@ -72,12 +88,18 @@ export function buildReportModel(input: ModelInput): ReportModel {
   const targets = input.case.targets.filter((target) => target.region === input.region);
   const owners = ownersOf(entries, input.owners);
   const instanceIds = new Set(targets.map((target) => target.instanceId));
-  const instanceOf = (resource: string): string => (instanceIds.has(resource) ? resource : owners.get(resource) ?? 'case');
+  const instanceOf = (resource: string): string =>
+    instanceIds.has(resource) ? resource : (owners.get(resource) ?? 'case');
   const evidence = evidenceRows(entries, input.listing);
   const reportTargets = targets.map((target) => reportTarget(target, entries, instanceOf, input));
   const missing: Gap[] = evidence
     .filter((row) => row.present === false)
-    .map((row) => ({ target: row.target, step: 'evidence', reason: `${row.key} is recorded in the custody log but not in the evidence bucket`, error: 'missing' }));
+    .map((row) => ({
+      target: row.target,
+      step: 'evidence',
+      reason: `${row.key} is recorded in the custody log but not in the evidence bucket`,
+      error: 'missing',
+    }));
   const gaps = [...reportTargets.flatMap((target) => target.gaps), ...(input.extraGaps ?? []), ...missing];
   const last = entries[entries.length - 1];
   const actions: Record<string, number> = {};
@@ -99,13 +121,17 @@ export function buildReportModel(input: ModelInput): ReportModel {
     },
     status: overallStatus(reportTargets, gaps, dryRun),
     targets: reportTargets,
-    caseActions: entries.filter((entry) => !ownedByTarget(entry, instanceOf) && entry.action !== 'target.summarised').map(toAction),
+    caseActions: entries
+      .filter((entry) => !ownedByTarget(entry, instanceOf) && entry.action !== 'target.summarised')
+      .map(toAction),
     gaps,
     evidence,
     custody: {
       entries: entries.length,
       head: last ? last.hash : '0'.repeat(64),
-      sealed: entries.some((entry) => entry.action === 'case.sealed') || (input.listing ?? []).some((object) => object.key === 'manifest.sig'),
+      sealed:
+        entries.some((entry) => entry.action === 'case.sealed') ||
+        (input.listing ?? []).some((object) => object.key === 'manifest.sig'),
       actions,
       verify: verifyInstructions(input.case.caseId),
     },
@@ -122,7 +148,10 @@ function pickFinding(finding: NonNullable<ReportCase['finding']>): NonNullable<R
 }
 
 /** Volumes and snapshots map to instances through snapshot.created entries and the describe-volumes evidence. */
-function ownersOf(entries: readonly CustodyEntry[], known: ReadonlyMap<string, string> | undefined): Map<string, string> {
+function ownersOf(
+  entries: readonly CustodyEntry[],
+  known: ReadonlyMap<string, string> | undefined,
+): Map<string, string> {
   const owners = new Map(known ?? []);
   for (const entry of entries) {
     const d = entry.details ?? {};
@@ -143,15 +172,33 @@ function ownedByTarget(entry: CustodyEntry, instanceOf: (resource: string) => st
   return fromKey && instanceOf(fromKey) !== 'case' ? fromKey : undefined;
 }
 
-function reportTarget(target: Target, entries: readonly CustodyEntry[], instanceOf: (resource: string) => string, input: ModelInput): ReportTarget {
+function reportTarget(
+  target: Target,
+  entries: readonly CustodyEntry[],
+  instanceOf: (resource: string) => string,
+  input: ModelInput,
+): ReportTarget {
   const own = entries.filter((entry) => ownedByTarget(entry, instanceOf) === target.instanceId);
   const summary = input.summaries?.find((candidate) => candidate.target.instanceId === target.instanceId);
   const summarised = [...own].reverse().find((entry) => entry.action === 'target.summarised')?.details;
-  const steps = (summary?.steps ?? (summarised?.steps as Record<string, string> | undefined) ?? {}) as Record<string, string>;
-  const status = (summary?.status ?? summarised?.status ?? (input.case.mode === 'dry-run' ? 'planned' : 'unknown')) as TargetStatus;
+  const steps = (summary?.steps ?? (summarised?.steps as Record<string, string> | undefined) ?? {}) as Record<
+    string,
+    string
+  >;
+  const status = (summary?.status ??
+    summarised?.status ??
+    (input.case.mode === 'dry-run' ? 'planned' : 'unknown')) as TargetStatus;
   const gaps = summary ? [...summary.gaps] : derivedGaps(target, own);
   const actions = own.filter((entry) => entry.action !== 'target.summarised').map(toAction);
-  return { instanceId: target.instanceId, accountId: target.accountId, region: target.region, status, steps, actions, gaps };
+  return {
+    instanceId: target.instanceId,
+    accountId: target.accountId,
+    region: target.region,
+    status,
+    steps,
+    actions,
+    gaps,
+  };
 }
 
 /** Without SummariseTarget's output (a re-render from the folder), the log still names every failure and denial. */
@@ -159,8 +206,19 @@ function derivedGaps(target: Target, own: readonly CustodyEntry[]): Gap[] {
   const gaps: Gap[] = [];
   for (const entry of own) {
     const d = entry.details ?? {};
-    if (entry.action === 'step.failed') gaps.push({ target: target.instanceId, step: String(d.step ?? 'unknown'), reason: String(d.reason ?? 'failed'), ...(d.error ? { error: String(d.error) } : {}) });
-    if (entry.action === 'dryrun.checked' && d.verdict !== 'allowed') gaps.push({ target: target.instanceId, step: String(d.step), reason: `dry run: ${String(d.step)} would be ${String(d.verdict)}` });
+    if (entry.action === 'step.failed')
+      gaps.push({
+        target: target.instanceId,
+        step: String(d.step ?? 'unknown'),
+        reason: String(d.reason ?? 'failed'),
+        ...(d.error ? { error: String(d.error) } : {}),
+      });
+    if (entry.action === 'dryrun.checked' && d.verdict !== 'allowed')
+      gaps.push({
+        target: target.instanceId,
+        step: String(d.step),
+        reason: `dry run: ${String(d.step)} would be ${String(d.verdict)}`,
+      });
   }
   return gaps;
 }
@@ -197,7 +255,13 @@ function phaseSpans(entries: readonly CustodyEntry[]): PhaseSpan[] {
   }
   return PHASES.filter((phase) => spans.has(phase)).map((phase) => {
     const span = spans.get(phase)!;
-    return { phase, start: new Date(span.start).toISOString(), end: new Date(span.end).toISOString(), durationMs: span.end - span.start, entries: span.entries };
+    return {
+      phase,
+      start: new Date(span.start).toISOString(),
+      end: new Date(span.end).toISOString(),
+      durationMs: span.end - span.start,
+      entries: span.entries,
+    };
   });
 }
 
@@ -213,11 +277,17 @@ function estimate(input: ModelInput, instanceOf: (resource: string) => string): 
   const memory: Array<{ target: string; memoryMiB: number }> = [];
   for (const instance of input.instances ?? []) {
     for (const volume of instance.volumes) volumes.set(volume.volumeId, { target: instance.instanceId, ...volume });
-    if (instance.memoryMiB !== undefined && input.case.targets.some((t) => t.instanceId === instance.instanceId)) memory.push({ target: instance.instanceId, memoryMiB: instance.memoryMiB });
+    if (instance.memoryMiB !== undefined && input.case.targets.some((t) => t.instanceId === instance.instanceId))
+      memory.push({ target: instance.instanceId, memoryMiB: instance.memoryMiB });
   }
   for (const entry of input.entries) {
     const d = entry.details ?? {};
-    if (entry.action === 'snapshot.created' && typeof d.volumeId === 'string' && typeof d.sizeGiB === 'number' && !volumes.has(d.volumeId)) {
+    if (
+      entry.action === 'snapshot.created' &&
+      typeof d.volumeId === 'string' &&
+      typeof d.sizeGiB === 'number' &&
+      !volumes.has(d.volumeId)
+    ) {
       volumes.set(d.volumeId, { target: instanceOf(entry.target), volumeId: d.volumeId, sizeGiB: d.sizeGiB });
     }
   }
@@ -225,7 +295,9 @@ function estimate(input: ModelInput, instanceOf: (resource: string) => string): 
   const largestGiB = Math.max(0, ...list.map((volume) => volume.sizeGiB));
   const memoryMiB = memory.reduce((sum, item) => sum + item.memoryMiB, 0);
   const totalBytes = list.reduce((sum, volume) => sum + volume.sizeGiB * GIB, 0) + memoryMiB * MIB;
-  const seconds = Math.ceil((largestGiB * 1024) / SNAPSHOT_MIB_PER_SECOND + memoryMiB / MEMORY_MIB_PER_SECOND + FIXED_OVERHEAD_SECONDS);
+  const seconds = Math.ceil(
+    (largestGiB * 1024) / SNAPSHOT_MIB_PER_SECOND + memoryMiB / MEMORY_MIB_PER_SECOND + FIXED_OVERHEAD_SECONDS,
+  );
   return {
     volumes: list,
     memory,

@@ -14,10 +14,19 @@ export async function describeSizes(targets: readonly Target[], deps: TaskDeps, 
       const ec2 = deps.clients.member(target.accountId, target.region).ec2();
       const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [target.instanceId] }));
       const instance = described.Reservations?.[0]?.Instances?.[0];
-      const volumeIds = (instance?.BlockDeviceMappings ?? []).map((mapping) => mapping.Ebs?.VolumeId).filter((id): id is string => Boolean(id));
-      const volumes = volumeIds.length > 0 ? ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds }))).Volumes ?? []) : [];
+      const volumeIds = (instance?.BlockDeviceMappings ?? [])
+        .map((mapping) => mapping.Ebs?.VolumeId)
+        .filter((id): id is string => Boolean(id));
+      const volumes =
+        volumeIds.length > 0
+          ? ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds }))).Volumes ?? [])
+          : [];
       const type = instance?.InstanceType
-        ? (await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instance.InstanceType as _InstanceType] }))).InstanceTypes?.[0]
+        ? (
+            await ec2.send(
+              new DescribeInstanceTypesCommand({ InstanceTypes: [instance.InstanceType as _InstanceType] }),
+            )
+          ).InstanceTypes?.[0]
         : undefined;
       sizes.push({
         instanceId: target.instanceId,
@@ -26,7 +35,12 @@ export async function describeSizes(targets: readonly Target[], deps: TaskDeps, 
       });
     } catch (error) {
       if (TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
-      gaps.push({ target: target.instanceId, step: 'RenderReport', reason: `sizes for the dry-run estimate could not be read: ${errorMessage(error)}`, error: errorName(error) });
+      gaps.push({
+        target: target.instanceId,
+        step: 'RenderReport',
+        reason: `sizes for the dry-run estimate could not be read: ${errorMessage(error)}`,
+        error: errorName(error),
+      });
     }
   }
   return sizes;

@@ -7,9 +7,23 @@ const LABEL = 110;
 const RIGHT = 150;
 const ROW = 26;
 const COLOURS: Readonly<Record<string, string>> = {
-  case: '#5b6770', preserve: '#2f6fb3', isolate: '#b3452f', snapshot: '#7a4fb3', memory: '#b38a2f', volatile: '#2f9c8f',
-  logs: '#4f8f2f', examine: '#2f4fb3', analyze: '#8f2f6f', report: '#6f6f2f', seal: '#222222',
-  cloudtrail: '#2f6fb3', 'vpc-flow': '#4f8f2f', dns: '#b38a2f', config: '#7a4fb3', finding: '#b3452f', custody: '#5b6770',
+  case: '#5b6770',
+  preserve: '#2f6fb3',
+  isolate: '#b3452f',
+  snapshot: '#7a4fb3',
+  memory: '#b38a2f',
+  volatile: '#2f9c8f',
+  logs: '#4f8f2f',
+  examine: '#2f4fb3',
+  analyze: '#8f2f6f',
+  report: '#6f6f2f',
+  seal: '#222222',
+  cloudtrail: '#2f6fb3',
+  'vpc-flow': '#4f8f2f',
+  dns: '#b38a2f',
+  config: '#7a4fb3',
+  finding: '#b3452f',
+  custody: '#5b6770',
 };
 const colour = (name: string): string => COLOURS[name] ?? '#4a5a6a';
 
@@ -19,7 +33,9 @@ function axis(x0: number, x1: number, y: number, from: number, to: number): stri
     const x = x0 + ((x1 - x0) * i) / 4;
     const label = new Date(from + ((to - from) * i) / 4).toISOString().slice(11, 19);
     ticks.push(`<line x1="${x.toFixed(1)}" y1="${y}" x2="${x.toFixed(1)}" y2="${y + 4}" stroke="#888"/>`);
-    ticks.push(`<text x="${x.toFixed(1)}" y="${y + 16}" font-size="11" text-anchor="middle" fill="#444">${label}</text>`);
+    ticks.push(
+      `<text x="${x.toFixed(1)}" y="${y + 16}" font-size="11" text-anchor="middle" fill="#444">${label}</text>`,
+    );
   }
   return `<line x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#888"/>${ticks.join('')}`;
 }

@@ -20,7 +20,12 @@ interface Line {
 function parseLine(text: string): Line | undefined {
   try {
     const value = JSON.parse(text) as Record<string, unknown>;
-    if (typeof value.datetime !== 'string' || typeof value.source !== 'string' || Number.isNaN(Date.parse(value.datetime))) return undefined;
+    if (
+      typeof value.datetime !== 'string' ||
+      typeof value.source !== 'string' ||
+      Number.isNaN(Date.parse(value.datetime))
+    )
+      return undefined;
     return {
       datetime: value.datetime,
       source: value.source,
@@ -72,20 +77,34 @@ export async function summariseTimeline(key: string, stream: Readable): Promise<
   if (events === 0) return { key, events: 0, bucketMs: 0, sources: [], highlights: [] };
   const span = Math.max(MINUTE, to - from + 1);
   const bucketMs = Math.ceil(span / TIMELINE_BUCKETS);
-  const sources: SourceSeries[] = [...perMinute.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([source, minutes]) => {
-    const buckets = new Array<number>(TIMELINE_BUCKETS).fill(0);
-    let total = 0;
-    for (const [minute, count] of minutes) {
-      const index = Math.min(TIMELINE_BUCKETS - 1, Math.max(0, Math.floor((minute * MINUTE - from) / bucketMs)));
-      buckets[index] += count;
-      total += count;
-    }
-    return { source, events: total, buckets };
-  });
+  const sources: SourceSeries[] = [...perMinute.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([source, minutes]) => {
+      const buckets = new Array<number>(TIMELINE_BUCKETS).fill(0);
+      let total = 0;
+      for (const [minute, count] of minutes) {
+        const index = Math.min(TIMELINE_BUCKETS - 1, Math.max(0, Math.floor((minute * MINUTE - from) / bucketMs)));
+        buckets[index] += count;
+        total += count;
+      }
+      return { source, events: total, buckets };
+    });
   const highlights = [
     ...findings.map((line) => highlight(line, 'finding')),
-    ...[...first.values()].filter((line) => !findings.includes(line)).map((line) => highlight(line, `first ${line.source} event`)),
-    ...[...last.values()].filter((line) => !findings.includes(line) && first.get(line.source) !== line).map((line) => highlight(line, `last ${line.source} event`)),
+    ...[...first.values()]
+      .filter((line) => !findings.includes(line))
+      .map((line) => highlight(line, `first ${line.source} event`)),
+    ...[...last.values()]
+      .filter((line) => !findings.includes(line) && first.get(line.source) !== line)
+      .map((line) => highlight(line, `last ${line.source} event`)),
   ].sort((a, b) => Date.parse(a.datetime) - Date.parse(b.datetime));
-  return { key, events, from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucketMs, sources, highlights };
+  return {
+    key,
+    events,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    bucketMs,
+    sources,
+    highlights,
+  };
 }

@@ -4,7 +4,19 @@ import type { Gap } from '../case';
 export const REPORT_FORMAT = 'custody-report/1';
 
 /** Collect-flow phases, in the order a case runs them. */
-export const PHASES = ['case', 'preserve', 'isolate', 'snapshot', 'memory', 'volatile', 'logs', 'examine', 'analyze', 'report', 'seal'] as const;
+export const PHASES = [
+  'case',
+  'preserve',
+  'isolate',
+  'snapshot',
+  'memory',
+  'volatile',
+  'logs',
+  'examine',
+  'analyze',
+  'report',
+  'seal',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 export type ActionStatus = 'done' | 'already' | 'skipped' | 'failed' | 'would-do' | 'allowed' | 'denied' | 'unknown';
@@ -65,7 +77,12 @@ export interface Correlation {
   readonly severity: string;
   readonly question: string;
   readonly count: number;
-  readonly evidence: ReadonlyArray<{ readonly key: string; readonly line: number; readonly datetime: string; readonly message: string }>;
+  readonly evidence: ReadonlyArray<{
+    readonly key: string;
+    readonly line: number;
+    readonly datetime: string;
+    readonly message: string;
+  }>;
 }
 
 export interface TimelineHighlight {
@@ -125,7 +142,14 @@ export interface ReportModel {
     readonly requestedBy: string;
     readonly reason: string;
     readonly openedAt: string;
-    readonly finding?: { readonly type: string; readonly title: string; readonly severity: number; readonly severityLabel: string; readonly arn: string; readonly source: string };
+    readonly finding?: {
+      readonly type: string;
+      readonly title: string;
+      readonly severity: number;
+      readonly severityLabel: string;
+      readonly arn: string;
+      readonly source: string;
+    };
   };
   readonly status: TargetStatus;
   readonly targets: readonly ReportTarget[];

@@ -23,7 +23,13 @@ export function entriesFromObjects(objects: ReadonlyMap<string, Buffer>): Custod
 export async function checkChain(context: VerifyContext): Promise<CheckResult> {
   const issues: VerifyIssue[] = [];
   const add = (subject: string, issue: Problem): void => {
-    issues.push({ check: 'chain', kind: issue.kind, subject, ...(issue.seq !== undefined ? { seq: issue.seq } : {}), message: `${subject}: ${issue.message}` });
+    issues.push({
+      check: 'chain',
+      kind: issue.kind,
+      subject,
+      ...(issue.seq !== undefined ? { seq: issue.seq } : {}),
+      message: `${subject}: ${issue.message}`,
+    });
   };
   const objectEntries = objectsChecked(context, add);
   if (!context.manifest) {
@@ -42,7 +48,10 @@ export async function checkChain(context: VerifyContext): Promise<CheckResult> {
   for (const issue of [...parsed.issues, ...verifyChain(parsed.entries)]) add('custody.jsonl', issue);
   const last = parsed.entries[parsed.entries.length - 1];
   if (parsed.entries.length !== sealed.entries || last?.hash !== sealed.head) {
-    add('custody.jsonl', { kind: 'head-mismatch', message: `holds ${parsed.entries.length} entries ending in ${last?.hash ?? 'nothing'}; the manifest sealed ${sealed.entries} ending in ${sealed.head}` });
+    add('custody.jsonl', {
+      kind: 'head-mismatch',
+      message: `holds ${parsed.entries.length} entries ending in ${last?.hash ?? 'nothing'}; the manifest sealed ${sealed.entries} ending in ${sealed.head}`,
+    });
   }
   compareWithObjects(context.jsonl.toString('utf8'), context.entryObjects, sealed.entries, add);
   return result('chain', issues, `${sealed.entries} entries sealed`);
@@ -53,13 +62,19 @@ function objectsChecked(context: VerifyContext, add: (subject: string, issue: Pr
   for (const [key, bytes] of context.entryObjects) {
     const entry = parseEntry(bytes.toString('utf8'));
     if (!entry) add(key, { kind: 'malformed', seq: seqOfKey(key), message: 'not a valid custody entry' });
-    else if (entry.seq !== seqOfKey(key)) add(key, { kind: 'reordered', seq: entry.seq, message: `holds entry seq ${entry.seq} under another seq's name` });
+    else if (entry.seq !== seqOfKey(key))
+      add(key, { kind: 'reordered', seq: entry.seq, message: `holds entry seq ${entry.seq} under another seq's name` });
   }
   return entriesFromObjects(context.entryObjects);
 }
 
 /** Line i of custody.jsonl must be byte-for-byte the object custody/<i>.json; objects beyond the sealed count came later. */
-function compareWithObjects(jsonl: string, objects: ReadonlyMap<string, Buffer>, sealedCount: number, add: (subject: string, issue: Problem) => void): void {
+function compareWithObjects(
+  jsonl: string,
+  objects: ReadonlyMap<string, Buffer>,
+  sealedCount: number,
+  add: (subject: string, issue: Problem) => void,
+): void {
   const lines = jsonl.split('\n');
   const bySeq = new Map<number, [string, Buffer]>();
   for (const [key, bytes] of objects) {
@@ -69,12 +84,17 @@ function compareWithObjects(jsonl: string, objects: ReadonlyMap<string, Buffer>,
   for (let seq = 0; seq < sealedCount; seq += 1) {
     const object = bySeq.get(seq);
     if (!object) {
-      add(`custody/ seq ${seq}`, { kind: 'dropped', seq, message: 'the per-entry object of a sealed entry is missing' });
+      add(`custody/ seq ${seq}`, {
+        kind: 'dropped',
+        seq,
+        message: 'the per-entry object of a sealed entry is missing',
+      });
     } else if (object[1].toString('utf8') !== lines[seq]) {
       add(object[0], { kind: 'altered', seq, message: `differs from line ${seq + 1} of custody.jsonl` });
     }
   }
   for (const [seq, [key]] of bySeq) {
-    if (seq >= sealedCount) add(key, { kind: 'inserted', seq, message: `entry seq ${seq} was added after the case was sealed` });
+    if (seq >= sealedCount)
+      add(key, { kind: 'inserted', seq, message: `entry seq ${seq} was added after the case was sealed` });
   }
 }

@@ -26,7 +26,13 @@ export interface VerifyOptions {
 }
 
 /** The checks, in the order they are reported. Hashes run before completeness, which adds the unlisted objects after them. */
-export const CHECKS: readonly VerifyCheck[] = [checkSignature, checkChain, checkHashes, checkCompleteness, checkRetention];
+export const CHECKS: readonly VerifyCheck[] = [
+  checkSignature,
+  checkChain,
+  checkHashes,
+  checkCompleteness,
+  checkRetention,
+];
 
 export async function verifyCase(location: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   return verifySource(sourceFor(location, options), options);
@@ -62,8 +68,14 @@ export async function verifySource(source: EvidenceSource, options: VerifyOption
 async function load(source: EvidenceSource, options: VerifyOptions): Promise<VerifyContext> {
   const concurrency = options.concurrency ?? 16;
   const listing = await source.list();
-  const [manifestBytes, signature, jsonl] = await Promise.all([source.read('manifest.json'), source.read('manifest.sig'), source.read('custody.jsonl')]);
-  const entryKeys = listing.filter((object) => object.key.startsWith('custody/') && seqOfKey(object.key) !== undefined).map((object) => object.key);
+  const [manifestBytes, signature, jsonl] = await Promise.all([
+    source.read('manifest.json'),
+    source.read('manifest.sig'),
+    source.read('custody.jsonl'),
+  ]);
+  const entryKeys = listing
+    .filter((object) => object.key.startsWith('custody/') && seqOfKey(object.key) !== undefined)
+    .map((object) => object.key);
   const entryBytes = await mapLimit(entryKeys, concurrency, (key) => source.read(key));
   const entryObjects = new Map<string, Buffer>();
   entryKeys.forEach((key, index) => {
@@ -71,8 +83,21 @@ async function load(source: EvidenceSource, options: VerifyOptions): Promise<Ver
     if (bytes) entryObjects.set(key, bytes);
   });
   const manifest = manifestBytes ? parseManifest(manifestBytes) : undefined;
-  const trustedPublicKeyPem = options.publicKeyPem ?? (manifest && options.kms ? await publicKeyPem(options.kms, manifest.signing.keyId) : undefined);
-  return { source, listing, manifestBytes, manifest, signature, jsonl, entryObjects, trustedPublicKeyPem, concurrency, artifacts: [] };
+  const trustedPublicKeyPem =
+    options.publicKeyPem ??
+    (manifest && options.kms ? await publicKeyPem(options.kms, manifest.signing.keyId) : undefined);
+  return {
+    source,
+    listing,
+    manifestBytes,
+    manifest,
+    signature,
+    jsonl,
+    entryObjects,
+    trustedPublicKeyPem,
+    concurrency,
+    artifacts: [],
+  };
 }
 
 export { formatVerifyReport } from './format';

@@ -32,7 +32,10 @@ export function s3Source(s3: S3Client, url: string): EvidenceSource {
     location: `s3://${bucket}/${prefix}`,
     caseId: prefix.split('/').filter(Boolean).pop(),
     async list() {
-      return (await listObjects(s3, bucket, prefix)).map((object) => ({ key: object.key.slice(prefix.length), size: object.size }));
+      return (await listObjects(s3, bucket, prefix)).map((object) => ({
+        key: object.key.slice(prefix.length),
+        size: object.size,
+      }));
     },
     open: get,
     async read(key) {
