@@ -11,15 +11,19 @@ const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
   Rejected: 'triage',
   OpenCase: 'triage',
   AlreadyOpen: 'triage',
+  CaseNotOpened: 'triage',
+  NotifyStarted: 'triage',
+  CollectTargets: 'collect',
+  ExamineOnWorkstation: 'examine',
   ExamineEvidence: 'examine',
   AnalyzeCase: 'analyze',
 };
 
-/** The phase of a state: everything inside the per-target Map is collection; unknown states count as reporting. */
+/** The phase of a state: a nested state belongs to its outermost Map's phase; unknown states count as reporting. */
 export function phaseOf(info: StateInfo | undefined): Phase {
   if (!info) return 'report';
-  if (info.parents.length > 0 || info.name === 'CollectTargets') return 'collect';
-  return PHASE_OF_STATE[info.name] ?? 'report';
+  const outermost = info.parents[0] ?? info.name;
+  return PHASE_OF_STATE[outermost] ?? 'report';
 }
 
 /** A lookup from state name to phase for one ASL file (state names are unique across the machine, nested ones included). */

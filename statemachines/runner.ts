@@ -5,12 +5,13 @@ import { runTask } from '../tasks/lib/handler';
 import type { TaskDeps } from '../tasks/lib/task';
 import { COLLECT_EVIDENCE, functionOf, listStates, placeholders, readDefinitionText, substitute } from './definition';
 import type { StateInfo } from './definition';
+import { phaseOf } from './phases';
+import type { Phase } from './phases';
 import { TASKS } from './tasks';
 import type { AnyTask } from './tasks';
 
-export type Phase = 'triage' | 'collect' | 'examine' | 'analyze' | 'report';
+export type { Phase } from './phases';
 
-/** One line of progress for people: which phase and state, for which target, and how it went. */
 export interface ProgressEvent {
   readonly kind: 'started' | 'finished' | 'failed' | 'retried' | 'caught' | 'execution-succeeded' | 'execution-failed';
   readonly phase: Phase;
@@ -40,21 +41,6 @@ export interface RunResult {
   readonly output?: unknown;
   readonly error?: { readonly name: string; readonly cause: string };
   readonly transitions: number;
-}
-
-const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
-  Triage: 'triage',
-  Rejected: 'triage',
-  OpenCase: 'triage',
-  AlreadyOpen: 'triage',
-  ExamineEvidence: 'examine',
-  AnalyzeCase: 'analyze',
-};
-
-function phaseOf(info: StateInfo | undefined): Phase {
-  if (!info) return 'report';
-  if (info.parents.length > 0 || info.name === 'CollectTargets') return 'collect';
-  return PHASE_OF_STATE[info.name] ?? 'report';
 }
 
 /** Local stand-ins for the Lambda ARNs, so the definition validates as it will in AWS. */

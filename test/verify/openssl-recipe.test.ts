@@ -9,7 +9,7 @@ import { BASE, buildCase } from './sealed-case';
 /** The shell recipe exactly as docs/evidence-format.md prints it. */
 function recipe(): string {
   const doc = readFileSync(join(projectRoot(), 'docs', 'evidence-format.md'), 'utf8');
-  const match = /<!-- recipe:verify-by-hand -->\n```sh\n([\s\S]*?)\n```/.exec(doc);
+  const match = /<!-- recipe:verify-by-hand -->\n+```sh\n([\s\S]*?)\n```/.exec(doc);
   if (!match) throw new Error('docs/evidence-format.md has no verify-by-hand recipe');
   return match[1];
 }
