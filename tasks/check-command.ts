@@ -1,12 +1,7 @@
 // CheckCommand: the describe half of the SSM Wait loop; on completion it verifies each upload against the bucket and records it.
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  HeadObjectCommand,
-  ListPartsCommand,
-} from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import type { GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { CancelCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
@@ -17,7 +12,7 @@ import { errorMessage, errorName } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
 import type { ArtifactRecord, TaskDeps } from './lib/task';
 import type { CommandRef, PlannedUpload, UploadReport } from './ssm-command';
-import { CommandRefSchema, objectKey, parseReports } from './ssm-command';
+import { CommandRefSchema, completeReportedUpload, objectKey, parseReports } from './ssm-command';
 import { isTransient } from './snapshot-volumes';
 
 export const CheckCommandInputSchema = z.object({ case: CaseSchema, target: TargetSchema, command: CommandRefSchema });
@@ -155,22 +150,8 @@ async function settleUpload(
       `the instance did not report a complete upload of ${upload.name} (${parts.length} part(s) reported)`,
     );
   try {
-    const listed = await ctx.s3.send(new ListPartsCommand({ Bucket: ctx.bucket, Key: key, UploadId: upload.uploadId }));
-    const etag = (n: number) => listed.Parts?.find((part) => part.PartNumber === n)?.ETag;
-    const completed = await ctx.s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: ctx.bucket,
-        Key: key,
-        UploadId: upload.uploadId,
-        ChecksumType: 'COMPOSITE',
-        MultipartUpload: {
-          Parts: parts.map((part) => ({ PartNumber: part.n, ETag: etag(part.n), ChecksumSHA256: part.sha256 })),
-        },
-      }),
-    );
-    const head = await ctx.s3.send(
-      new HeadObjectCommand({ Bucket: ctx.bucket, Key: key, VersionId: completed.VersionId, ChecksumMode: 'ENABLED' }),
-    );
+    const completed = await completeReportedUpload(ctx.s3, ctx.bucket, key, upload.uploadId, parts);
+    const head = { ChecksumSHA256: completed.checksumSHA256, ContentLength: completed.contentLength };
     const expected = compositeSha256(parts.map((part) => part.sha256));
     const store = deps.store(input.case.caseId, input.target.region);
     if (head.ChecksumSHA256 !== expected || head.ContentLength !== report.object.bytes) {
@@ -208,7 +189,7 @@ async function settleUpload(
       artifact,
       details: {
         commandId: input.command.commandId,
-        versionId: completed.VersionId,
+        versionId: completed.versionId,
         bucketChecksumSHA256: head.ChecksumSHA256,
         instanceSha256: report.object.sha256,
         toolSha256: input.command.tool?.sha256,

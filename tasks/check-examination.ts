@@ -1,11 +1,6 @@
 // CheckExamination: the describe half of the examination Wait loop; records each volume's acquisition hash and each output with its tool.
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  HeadObjectCommand,
-  ListPartsCommand,
-} from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import type { GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { CancelCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { forensicsFor } from './lib/config';
@@ -16,7 +11,7 @@ import type { ExaminationCommand, WorkstationInput, WorkstationState } from './l
 import { recordWorkstation, workstationGap, WorkstationInputSchema } from './lib/workstation';
 import { compositeSha256 } from './check-command';
 import type { PlannedUpload, UploadReport } from './ssm-command';
-import { objectKey, parseReports } from './ssm-command';
+import { completeReportedUpload, objectKey, parseReports } from './ssm-command';
 import { isTransient } from './snapshot-volumes';
 
 const STEP = 'CheckExamination';
@@ -140,22 +135,8 @@ async function settle(
   if (!report?.object || parts.length !== report.object.parts || !parts.every((part, i) => part.n === i + 1))
     return abandon(ctx, upload, `the workstation did not report a complete upload of ${upload.name}`);
   try {
-    const listed = await ctx.s3.send(new ListPartsCommand({ Bucket: ctx.bucket, Key: key, UploadId: upload.uploadId }));
-    const etag = (n: number) => listed.Parts?.find((part) => part.PartNumber === n)?.ETag;
-    const completed = await ctx.s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: ctx.bucket,
-        Key: key,
-        UploadId: upload.uploadId,
-        ChecksumType: 'COMPOSITE',
-        MultipartUpload: {
-          Parts: parts.map((part) => ({ PartNumber: part.n, ETag: etag(part.n), ChecksumSHA256: part.sha256 })),
-        },
-      }),
-    );
-    const head = await ctx.s3.send(
-      new HeadObjectCommand({ Bucket: ctx.bucket, Key: key, VersionId: completed.VersionId, ChecksumMode: 'ENABLED' }),
-    );
+    const completed = await completeReportedUpload(ctx.s3, ctx.bucket, key, upload.uploadId, parts);
+    const head = { ChecksumSHA256: completed.checksumSHA256, ContentLength: completed.contentLength };
     const store = ctx.deps.store(ctx.input.case.caseId, ctx.input.target.region);
     if (
       head.ChecksumSHA256 !== compositeSha256(parts.map((part) => part.sha256)) ||
@@ -190,7 +171,7 @@ async function settle(
       details: {
         commandId: ctx.command.commandId,
         workstation: ctx.input.workstation.instanceId,
-        versionId: completed.VersionId,
+        versionId: completed.versionId,
         bucketChecksumSHA256: head.ChecksumSHA256,
       },
     });

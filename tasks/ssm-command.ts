@@ -1,6 +1,11 @@
 // What CaptureMemory, CollectVolatileData and CheckCommand share: agent checks, presigned evidence uploads, the command record.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+} from '@aws-sdk/client-s3';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
@@ -191,4 +196,42 @@ export function parseReports(stdout: string): Map<string, UploadReport> {
     if (object) entry(object[1]).object = { bytes: Number(object[2]), sha256: object[3], parts: Number(object[4]) };
   }
   return reports;
+}
+
+/** What S3 holds after a presigned multipart upload is completed: the bucket's own checksum and size, to compare with the report. */
+export interface CompletedUpload {
+  readonly versionId?: string;
+  readonly checksumSHA256?: string;
+  readonly contentLength?: number;
+}
+
+/**
+ * Completes a multipart upload whose parts the instance (or workstation) uploaded through presigned URLs, giving S3 the
+ * SHA-256 it reported for each part so S3 checks them ("Checking object integrity": composite checksums), then reads back
+ * the bucket's checksum of the whole object.
+ */
+export async function completeReportedUpload(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  parts: readonly { readonly n: number; readonly sha256: string }[],
+): Promise<CompletedUpload> {
+  const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+  const etag = (n: number) => listed.Parts?.find((part) => part.PartNumber === n)?.ETag;
+  const completed = await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      ChecksumType: 'COMPOSITE',
+      MultipartUpload: {
+        Parts: parts.map((part) => ({ PartNumber: part.n, ETag: etag(part.n), ChecksumSHA256: part.sha256 })),
+      },
+    }),
+  );
+  const head = await s3.send(
+    new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: completed.VersionId, ChecksumMode: 'ENABLED' }),
+  );
+  return { versionId: completed.VersionId, checksumSHA256: head.ChecksumSHA256, contentLength: head.ContentLength };
 }

@@ -52,14 +52,7 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
   },
   'tasks/check-command.ts': {
     member: ['SSM:CancelCommandCommand', 'SSM:GetCommandInvocationCommand'],
-    forensics: [
-      'S3:AbortMultipartUploadCommand',
-      'S3:CompleteMultipartUploadCommand',
-      'S3:HeadObjectCommand',
-      'S3:ListPartsCommand',
-    ],
-    // HeadObject names the VersionId CompleteMultipartUpload returned, which S3 authorises as s3:GetObjectVersion.
-    implied: { forensics: [...SSE_KMS, 's3:GetObjectVersion'] },
+    forensics: ['S3:AbortMultipartUploadCommand'],
   },
   'tasks/check-snapshot-copies.ts': {
     member: ['EC2:DescribeSnapshotsCommand'],
@@ -120,9 +113,15 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
   },
   'tasks/ssm-command.ts': {
     member: ['SSM:DescribeInstanceInformationCommand'],
-    forensics: ['S3:CreateMultipartUploadCommand'],
+    forensics: [
+      'S3:CompleteMultipartUploadCommand',
+      'S3:CreateMultipartUploadCommand',
+      'S3:HeadObjectCommand',
+      'S3:ListPartsCommand',
+    ],
     // The instance uploads parts through presigned UploadPart URLs signed by the evidence writer: s3:PutObject on SSE-KMS.
-    implied: { forensics: ['s3:PutObject', ...SSE_KMS] },
+    // HeadObject names the VersionId CompleteMultipartUpload returned, which S3 authorises as s3:GetObjectVersion.
+    implied: { forensics: ['s3:PutObject', ...SSE_KMS, 's3:GetObjectVersion'] },
   },
   'tasks/start-workstation.ts': {
     forensics: [
@@ -155,14 +154,7 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
     forensics: ['S3:AbortMultipartUploadCommand', 'SSM:SendCommandCommand'],
   },
   'tasks/check-examination.ts': {
-    forensics: [
-      'S3:AbortMultipartUploadCommand',
-      'S3:CompleteMultipartUploadCommand',
-      'S3:HeadObjectCommand',
-      'S3:ListPartsCommand',
-      'SSM:CancelCommandCommand',
-      'SSM:GetCommandInvocationCommand',
-    ],
+    forensics: ['S3:AbortMultipartUploadCommand', 'SSM:CancelCommandCommand', 'SSM:GetCommandInvocationCommand'],
   },
   'tasks/cleanup-workstation.ts': {
     forensics: [
