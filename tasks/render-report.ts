@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CaseSchema, GapSchema, TargetSchema } from './lib/case';
 import type { Case, Gap } from './lib/case';
-import { CONFLICTS, casePrefix } from './lib/case-store';
+import { casePrefix } from './lib/case-store';
 import { forensicsFor } from './lib/config';
 import { TRANSIENT_AWS_ERRORS, errorMessage, errorName } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
@@ -137,11 +137,9 @@ async function renderRegion(
   };
 }
 
-/** The writer refuses an existing key (ObjectExistsError, or its S3 cause: 412 PreconditionFailed / 409 ConditionalRequestConflict). */
+/** The evidence writer refuses an existing key with ObjectExistsError. */
 function alreadyWritten(error: unknown): boolean {
-  if (errorName(error) === 'ObjectExistsError') return true;
-  const cause = error instanceof Error ? error.cause : undefined;
-  return CONFLICTS.includes(errorName(cause));
+  return errorName(error) === 'ObjectExistsError';
 }
 
 export const renderReportTask = defineTask('RenderReport', RenderReportInputSchema, renderCaseReport);

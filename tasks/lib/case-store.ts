@@ -16,7 +16,7 @@ import {
   seqOfKey,
   serializeEntry,
 } from './custody-log';
-import { CustodyLogError, InvalidInputError, ObjectExistsError, TRANSIENT_AWS_ERRORS, errorName } from './errors';
+import { CustodyLogError, InvalidInputError, TRANSIENT_AWS_ERRORS, errorName } from './errors';
 import { writeEvidence } from './evidence-writer';
 import type { Actor, ArtifactRecord, CaseStore, CustodyEvent, PutArtifactRequest } from './task';
 import { mapLimit } from './verify/parallel';
@@ -194,9 +194,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
         });
       // Bytes in hand can be sent again after a transient failure; a stream cannot be replayed, so it fails to the caller.
       const replayable = typeof request.body === 'string' || request.body instanceof Uint8Array;
-      const written = await (replayable ? retryTransient(write, retryBaseMs) : write()).catch((error: unknown) => {
-        throw asObjectExists(error) ?? error;
-      });
+      const written = await (replayable ? retryTransient(write, retryBaseMs) : write());
       const record: ArtifactRecord = {
         key: request.key,
         bytes: written.bytes,
@@ -250,16 +248,6 @@ function assertArtifactKey(key: string): void {
     throw new InvalidInputError(`artifact key ${key} must be a plain relative path under the case prefix`);
   }
   if (isLedgerKey(key)) throw new InvalidInputError(`artifact key ${key} is reserved for the custody ledger`);
-}
-
-/**
- * The writer refuses an existing key with S3's 412 PreconditionFailed (or 409 ConditionalRequestConflict while another
- * conditional write of it is in flight) as its cause; callers such as OpenCase match on ObjectExistsError.
- */
-function asObjectExists(error: unknown): ObjectExistsError | undefined {
-  if (errorName(error) === 'ObjectExistsError' || !(error instanceof Error)) return undefined;
-  if (!CONFLICTS.includes(errorName(error.cause))) return undefined;
-  return new ObjectExistsError(error.message, {}, { cause: error.cause });
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { errorMessage, EvidenceWriteError, InvalidInputError } from './errors';
+import { errorMessage, EvidenceWriteError, InvalidInputError, ObjectExistsError } from './errors';
 import { crc32Base64, crc32Combine, crc32Of } from './evidence-checksums';
 import { chunksOf, PartBuffer, PartPool } from './part-buffer';
 import { BackgroundSha256 } from './sha256-worker';
@@ -286,7 +286,7 @@ function mapError(error: unknown, request: EvidenceWriteRequest): unknown {
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   const where = { bucket: request.bucket, key: request.key };
   if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412) {
-    return new EvidenceWriteError(
+    return new ObjectExistsError(
       `evidence object already exists: s3://${request.bucket}/${request.key}; it is never overwritten`,
       where,
       { cause: error },

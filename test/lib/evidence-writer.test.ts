@@ -1,3 +1,4 @@
+import { EvidenceWriteError } from '../../tasks/lib/errors';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -125,8 +126,9 @@ describe('writeEvidence', () => {
       const key = 'cases/c1/222222222222/i-0c0ffee1234567890/volatile/processes.txt';
       await writeEvidence(s3, request(key, first));
       const second = writeEvidence(s3, request(key, randomBytes(size)));
+      await expect(second).rejects.toBeInstanceOf(EvidenceWriteError);
       await expect(second).rejects.toMatchObject({
-        name: 'EvidenceWriteError',
+        name: 'ObjectExistsError',
         message: expect.stringContaining('already exists'),
       });
       expect(readFileSync(objectPath(root, BUCKET, key)).equals(first)).toBe(true);
@@ -145,7 +147,10 @@ describe('writeEvidence', () => {
     expect(winners).toHaveLength(1);
     expect(readFileSync(objectPath(root, BUCKET, 'cases/c1/race.bin')).equals(bodies[winners[0]])).toBe(true);
     for (const result of results)
-      if (result.status === 'rejected') expect(result.reason.name).toBe('EvidenceWriteError');
+      if (result.status === 'rejected') {
+        expect(result.reason).toBeInstanceOf(EvidenceWriteError);
+        expect(result.reason.name).toBe('ObjectExistsError');
+      }
   });
 
   it('aborts the multipart upload when a part fails, leaving no object and no parts behind', async () => {
