@@ -7,6 +7,8 @@ import type { Case, Gap, Target } from './lib/case';
 import { forensicsFor } from './lib/config';
 import { errorMessage } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
+import { copyOf, findCaseSnapshots } from './lib/snapshot-lookup';
+import type { CustodySnapshot } from './lib/snapshot-lookup';
 import type { TaskDeps } from './lib/task';
 import { caseTags, ec2DryRun, isTransient, VolumeSnapshotSchema, volumeTags } from './snapshot-volumes';
 import type { DryRunVerdict } from './snapshot-volumes';
@@ -101,6 +103,9 @@ export async function copySnapshots(input: CopySnapshotsInput, deps: TaskDeps): 
     return { done: true, copies: [], deadline, plan: await plan(side, input.target.region), gaps: [] };
   const gaps: Gap[] = [];
   const copies: SnapshotCopy[] = [];
+  const shareable = input.snapshots.some((source) => needsReencrypt(source, side))
+    ? await findCaseSnapshots(side.member, input.case, input.target)
+    : [];
   for (const source of input.snapshots) {
     const start: SnapshotCopy = {
       volumeId: source.volumeId,
@@ -115,18 +120,32 @@ export async function copySnapshots(input: CopySnapshotsInput, deps: TaskDeps): 
       copies.push({ ...start, error: `source snapshot did not complete: ${source.error ?? source.state}` });
       continue;
     }
-    const copy = await begin(input, side, start);
+    const copy = await begin(input, side, start, copyOf(shareable, source.snapshotId, 'shareable-copy'));
     if (copy.stage === 'failed') gaps.push(copyGap(input.target, copy));
     copies.push(copy);
   }
   return finish(input, deps, copies, deadline, gaps);
 }
 
-/** Snapshots not already under the forensics key are re-encrypted in the source account first; unencrypted ones are shared as they are. */
-async function begin(input: CopySnapshotsInput, side: Sides, copy: SnapshotCopy): Promise<SnapshotCopy> {
+function needsReencrypt(source: CopySnapshotsInput['snapshots'][number], side: Sides): boolean {
+  return source.encrypted && source.kmsKeyId !== side.keyArn;
+}
+
+/**
+ * Snapshots not already under the forensics key are re-encrypted in the source account first; unencrypted ones are shared
+ * as they are. A shareable copy an earlier attempt already started is taken up where it is.
+ */
+async function begin(
+  input: CopySnapshotsInput,
+  side: Sides,
+  copy: SnapshotCopy,
+  existing: CustodySnapshot | undefined,
+): Promise<SnapshotCopy> {
   const sourceId = copy.source.snapshotId as string;
-  if (!copy.source.encrypted || copy.source.kmsKeyId === side.keyArn)
-    return shareAndCopy(input, side, { ...copy, sharedSnapshotId: sourceId });
+  if (!needsReencrypt(copy.source, side)) return shareAndCopy(input, side, { ...copy, sharedSnapshotId: sourceId });
+  if (existing?.state === 'completed')
+    return shareAndCopy(input, side, { ...copy, sharedSnapshotId: existing.snapshotId });
+  if (existing) return { ...copy, stage: 'reencrypting', sharedSnapshotId: existing.snapshotId };
   try {
     const response = await side.member.send(
       new CopySnapshotCommand({
@@ -145,13 +164,19 @@ async function begin(input: CopySnapshotsInput, side: Sides, copy: SnapshotCopy)
   }
 }
 
-/** Shares the snapshot with the forensics account, which copies it under its own key (Share an Amazon EBS snapshot, EBS User Guide). */
+/**
+ * Shares the snapshot with the forensics account, which copies it under its own key (Share an Amazon EBS snapshot, EBS User
+ * Guide). An evidence copy an earlier attempt already started is taken up instead of starting a second one.
+ */
 export async function shareAndCopy(
   input: Pick<CopySnapshotsInput, 'case' | 'target'>,
   side: Sides,
   copy: SnapshotCopy,
 ): Promise<SnapshotCopy> {
   const sharedId = copy.sharedSnapshotId as string;
+  const sourceId = copy.source.snapshotId ?? sharedId;
+  const existing = copyOf(await findCaseSnapshots(side.forensics, input.case, input.target), sourceId, 'evidence');
+  if (existing) return { ...copy, stage: 'copying', copySnapshotId: existing.snapshotId };
   try {
     await side.member.send(
       new ModifySnapshotAttributeCommand({

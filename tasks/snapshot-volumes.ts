@@ -8,6 +8,8 @@ import { errorMessage, errorName, TRANSIENT_AWS_ERRORS } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
 import { InstanceFactsSchema } from './lib/instance-facts';
 import type { InstanceFacts, InstanceVolume } from './lib/instance-facts';
+import { findCaseSnapshots } from './lib/snapshot-lookup';
+import type { CustodySnapshot } from './lib/snapshot-lookup';
 import type { TaskDeps } from './lib/task';
 
 /** One source volume and what became of its snapshot. */
@@ -23,6 +25,8 @@ export const VolumeSnapshotSchema = z
     startedAt: z.string().optional(),
     completedAt: z.string().optional(),
     error: z.string().optional(),
+    /** The snapshot existed before this task ran (a retried or resumed task found it by its case tags). */
+    reused: z.boolean().optional(),
   })
   .strict();
 export type VolumeSnapshot = z.infer<typeof VolumeSnapshotSchema>;
@@ -127,7 +131,7 @@ export async function snapshotVolumes(input: SnapshotVolumesInput, deps: TaskDep
     );
     return { ...base, done: true, snapshots: [], plan: [verdict] };
   }
-  const snapshots = await createSet(ec2, input, request, deps);
+  const snapshots = await createOrReuse(ec2, input, request, deps);
   for (const snapshot of snapshots) {
     if (snapshot.state === 'failed')
       gaps.push({
@@ -140,6 +144,48 @@ export async function snapshotVolumes(input: SnapshotVolumesInput, deps: TaskDep
   gaps.push(...(await tagEach(ec2, target, snapshots)));
   await recordCreated(input, snapshots, deps);
   return { ...base, done: snapshots.every((snapshot) => snapshot.state !== 'pending'), snapshots, plan: [] };
+}
+
+/**
+ * The snapshots this case already made of the target's volumes (a retried or resumed task) are reused; only the volumes
+ * without one get a new snapshot: the whole set in one call when none exists, one by one otherwise.
+ */
+async function createOrReuse(
+  ec2: EC2Client,
+  input: SnapshotVolumesInput,
+  request: ConstructorParameters<typeof CreateSnapshotsCommand>[0],
+  deps: TaskDeps,
+): Promise<VolumeSnapshot[]> {
+  const existing = new Map<string, CustodySnapshot>();
+  for (const found of await findCaseSnapshots(ec2, input.case, input.target))
+    if (found.role === 'source' && found.volumeId && !existing.has(found.volumeId)) existing.set(found.volumeId, found);
+  if (existing.size === 0) return createSet(ec2, input, request, deps);
+  const startedAt = deps.now().toISOString();
+  const results: VolumeSnapshot[] = [];
+  for (const volume of input.instance.volumes) {
+    const found = existing.get(volume.volumeId);
+    results.push(
+      found
+        ? reused(volume, found)
+        : await createOne(ec2, volume, request, 'an earlier attempt left this volume without a snapshot', startedAt),
+    );
+  }
+  return results;
+}
+
+function reused(volume: InstanceVolume, found: CustodySnapshot): VolumeSnapshot {
+  const { snapshot } = found;
+  const completed = found.state === 'completed';
+  return {
+    ...fromVolume(volume),
+    snapshotId: found.snapshotId,
+    state: completed ? 'completed' : 'pending',
+    encrypted: snapshot.Encrypted ?? volume.encrypted,
+    ...(snapshot.KmsKeyId ? { kmsKeyId: snapshot.KmsKeyId } : {}),
+    ...(snapshot.StartTime ? { startedAt: snapshot.StartTime.toISOString() } : {}),
+    ...(completed && snapshot.CompletionTime ? { completedAt: snapshot.CompletionTime.toISOString() } : {}),
+    reused: true,
+  };
 }
 
 /** One CreateSnapshots call for the whole instance; if EC2 refuses the set, each volume is tried alone so one bad volume costs only itself. */
@@ -249,6 +295,7 @@ async function recordCreated(input: SnapshotVolumesInput, snapshots: VolumeSnaps
         sizeGiB: snapshot.sizeGiB,
         accountId: input.target.accountId,
         startedAt: snapshot.startedAt,
+        ...(snapshot.reused ? { reused: true } : {}),
       },
     });
   }

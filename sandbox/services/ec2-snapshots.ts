@@ -181,8 +181,15 @@ function describeSnapshots(
   ctx: CallContext,
   input: DescribeSnapshotsCommandInput,
 ): Partial<DescribeSnapshotsCommandOutput> {
+  const owners = input.OwnerIds ?? [];
+  if (owners.some((owner) => owner !== 'self' && owner !== ctx.caller.accountId))
+    throw awsError('UnsupportedOperation', "the sandbox lists only the caller's own snapshots (OwnerIds self)");
+  // Without ids or owners, EC2 also lists every snapshot the caller may restore, public ones included (DescribeSnapshots
+  // API reference); the sandbox has no public snapshots, so both forms list the caller's own.
   const found: Array<{ ownerId: string; snapshot: SnapshotState }> = input.SnapshotIds?.length
-    ? input.SnapshotIds.map((id) => visibleSnapshot(ctx, id))
+    ? input.SnapshotIds.map((id) => visibleSnapshot(ctx, id)).filter(
+        ({ ownerId }) => owners.length === 0 || ownerId === ctx.caller.accountId,
+      )
     : ctx.regionState.snapshots.map((snapshot) => ({ ownerId: ctx.caller.accountId, snapshot }));
   const filtered = found.filter(({ snapshot }) =>
     (input.Filters ?? []).every((filter) => {

@@ -212,6 +212,10 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
     ],
     implied: { forensics: [...SSE_KMS] },
   },
+  'tasks/lib/snapshot-lookup.ts': {
+    member: ['EC2:DescribeSnapshotsCommand'],
+    forensics: ['EC2:DescribeSnapshotsCommand'],
+  },
   'tasks/lib/instance-evidence.ts': { member: ['EC2:GetConsoleOutputCommand', 'EC2:GetConsoleScreenshotCommand'] },
   'tasks/lib/containment/steps.ts': { member: ['IAM:SimulatePrincipalPolicyCommand'] },
   'tasks/lib/logs/cloudtrail.ts': { member: ['CloudTrail:LookupEventsCommand'] },

@@ -110,7 +110,7 @@ export function summaryOf(entry: CustodyEntry): string {
     case 'containment.skipped':
       return `${text(d.step)} skipped: ${text(d.reason)}`;
     case 'snapshot.created':
-      return `snapshot ${text(d.snapshotId)} of ${text(d.volumeId)} (${text(d.deviceName)}, ${text(d.sizeGiB)} GiB) started`;
+      return `snapshot ${text(d.snapshotId)} of ${text(d.volumeId)} (${text(d.deviceName)}, ${text(d.sizeGiB)} GiB) ${d.reused === true ? 'found, already started by an earlier attempt' : 'started'}`;
     case 'snapshot.copied':
       return `snapshot copied to the forensics account: ${text(d.copySnapshotId ?? d.snapshotId ?? entry.target)}`;
     case 'command.sent':
