@@ -46,6 +46,28 @@ describe('sandbox EC2 snapshots', () => {
     ]);
   });
 
+  it("lists only the caller's own snapshots for OwnerIds self, leaving out those merely shared with it", async () => {
+    const { member, forensics } = context();
+    const { created } = await snapshotsOf(member, LINUX.instanceId);
+    const unencrypted = created.Snapshots!.find((s) => s.VolumeId === 'vol-0a1b2c3d4e5f60002')!.SnapshotId!;
+    await member.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: unencrypted,
+        Attribute: 'createVolumePermission',
+        CreateVolumePermission: { Add: [{ UserId: FORENSICS }] },
+      }),
+    );
+    const own = await member.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+    expect(own.Snapshots!.map((s) => s.SnapshotId).sort()).toEqual(created.Snapshots!.map((s) => s.SnapshotId).sort());
+    const shared = await forensics.send(
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'], SnapshotIds: [unencrypted] }),
+    );
+    expect(shared.Snapshots).toEqual([]);
+    await expect(member.send(new DescribeSnapshotsCommand({ OwnerIds: ['amazon'] }))).rejects.toMatchObject({
+      name: 'UnsupportedOperation',
+    });
+  });
+
   it('refuses to share a snapshot encrypted with the AWS managed key, as EC2 does', async () => {
     const { member } = context();
     const { described } = await snapshotsOf(member, LINUX.instanceId);
