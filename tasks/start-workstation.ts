@@ -1,6 +1,12 @@
 // StartWorkstation: in the forensics account, launch (or reuse) the case's examination workstation and create evidence volumes from the snapshot copies.
+import { createHash } from 'node:crypto';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { CreateVolumeCommand, DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeVolumesCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
@@ -27,10 +33,22 @@ export const StartWorkstationInputSchema = z.object({
     .min(5)
     .max(24 * 60)
     .default(60),
+  /** The Step Functions execution (`$$.Execution.Id`): client tokens are per execution, so a resumed case may launch anew. */
+  execution: z.string().min(1).optional(),
 });
 export type StartWorkstationInput = z.infer<typeof StartWorkstationInputSchema>;
 
 const STEP = 'StartWorkstation';
+
+/**
+ * A client token for one create call of this execution: a retry (SDK or Step Functions) gets the first answer back and
+ * creates nothing more. Up to 64 ASCII characters ("Ensuring idempotency in Amazon EC2 API requests", EC2 developer guide).
+ * A token stays bound to its instance for at least 24 hours after termination, hence the execution in it.
+ */
+export function clientToken(input: Pick<StartWorkstationInput, 'case' | 'target' | 'execution'>, what: string): string {
+  const parts = [input.case.caseId, input.target.accountId, input.target.instanceId, input.execution ?? '', what];
+  return `custody-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 48)}`;
+}
 
 /** The forensics-account snapshot copies snapshots.json records as `copied`: the only sources a volume may come from. */
 interface CopyRecord {
@@ -225,6 +243,7 @@ async function launch(
       IamInstanceProfile: { Arn: config.instanceProfileArn },
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
       InstanceInitiatedShutdownBehavior: 'terminate',
+      ClientToken: clientToken(input, 'workstation'),
       TagSpecifications: [
         {
           ResourceType: 'instance',
@@ -264,9 +283,12 @@ async function createVolume(
     stage: 'failed',
   };
   const keyArn = forensicsFor(deps.config, input.target.region).snapshotKeyArn;
+  const existing = await existingVolume(ec2, input, copy.snapshotId);
+  if (existing) return { ...volume, volumeId: existing, stage: 'creating' };
   try {
     const response = await ec2.send(
       new CreateVolumeCommand({
+        ClientToken: clientToken(input, `volume ${copy.snapshotId}`),
         SnapshotId: copy.snapshotId,
         AvailabilityZone: availabilityZone,
         Encrypted: true,
@@ -294,6 +316,27 @@ async function createVolume(
     if (isTransient(error)) throw error;
     return { ...volume, error: errorMessage(error) };
   }
+}
+
+/** The evidence volume a re-run of this step already made from the copy, found by its tags (none if deleted since). */
+async function existingVolume(
+  ec2: EC2Client,
+  input: StartWorkstationInput,
+  snapshotId: string,
+): Promise<string | undefined> {
+  const response = await ec2.send(
+    new DescribeVolumesCommand({
+      Filters: [
+        ...workstationTags(input.case, input.target, 'evidence-volume').map((tag) => ({
+          Name: `tag:${tag.Key}`,
+          Values: [tag.Value],
+        })),
+        { Name: 'tag:custody:copy-of', Values: [snapshotId] },
+        { Name: 'status', Values: ['creating', 'available', 'in-use'] },
+      ],
+    }),
+  );
+  return response.Volumes?.find((candidate) => candidate.VolumeId)?.VolumeId;
 }
 
 export const startWorkstationTask = defineTask('StartWorkstation', StartWorkstationInputSchema, startWorkstation);

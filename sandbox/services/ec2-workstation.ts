@@ -14,6 +14,7 @@ import type {
   TerminateInstancesCommandOutput,
 } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
+import { withClientToken } from '../client-tokens';
 import { awsError } from '../errors';
 import { canUseKey } from '../kms-keys';
 import type { CallContext } from '../sandbox';
@@ -220,8 +221,10 @@ function terminateInstances(
 }
 
 export const ec2Workstation = {
-  RunInstances: runInstances,
-  CreateVolume: createVolume,
+  RunInstances: (ctx: CallContext, input: RunInstancesCommandInput) =>
+    withClientToken(ctx, input, () => runInstances(ctx, input)),
+  CreateVolume: (ctx: CallContext, input: CreateVolumeCommandInput) =>
+    withClientToken(ctx, input, () => createVolume(ctx, input)),
   AttachVolume: attachVolume,
   DetachVolume: detachVolume,
   DeleteVolume: deleteVolume,

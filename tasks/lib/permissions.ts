@@ -127,6 +127,7 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
     forensics: [
       'EC2:CreateVolumeCommand',
       'EC2:DescribeInstancesCommand',
+      'EC2:DescribeVolumesCommand',
       'EC2:RunInstancesCommand',
       'S3:GetObjectCommand',
       'S3:HeadObjectCommand',

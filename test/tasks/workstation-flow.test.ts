@@ -69,6 +69,8 @@ describe('the ExamineOnWorkstation states', () => {
       error: 'UnauthorizedOperation',
       message: 'denied',
       accountId: FORENSICS,
+      // AttachEvidenceVolumes describes its volumes by id; StartWorkstation's lookup by tag is left alone.
+      match: 'VolumeIds',
       times: 1,
     };
     const ctx = await collected(
