@@ -78,8 +78,11 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
   >[0];
   overrideTimeouts(definition, options.timeoutOverrides ?? {});
   const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  const executionArn = options.deps.actor.execution;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+    // The context object's Execution.Id and Name, as Step Functions sets them ("Context object", Step Functions guide).
+    context: { Execution: { Id: executionArn, Name: executionArn.split(':').pop() ?? executionArn } },
   });
   let transitions = 0;
   const progress = (async () => {
