@@ -1,6 +1,8 @@
 // The local runner: executes the ASL file unchanged with aws-local-stepfunctions, each Task answered by its task module.
 import './polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { CaseSchema } from '../tasks/lib/case';
+import type { Case } from '../tasks/lib/case';
 import { runTask } from '../tasks/lib/handler';
 import type { TaskDeps } from '../tasks/lib/task';
 import { COLLECT_EVIDENCE, functionOf, listStates, placeholders, readDefinitionText, substitute } from './definition';
@@ -41,6 +43,8 @@ export interface RunResult {
   readonly output?: unknown;
   readonly error?: { readonly name: string; readonly cause: string };
   readonly transitions: number;
+  /** The case OpenCase opened (absent for a rejected or duplicate trigger): a failed run still names its case folder. */
+  readonly openedCase?: Case;
 }
 
 /** Local stand-ins for the Lambda ARNs, so the definition validates as it will in AWS. */
@@ -85,9 +89,12 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
     context: { Execution: { Id: executionArn, Name: executionArn.split(':').pop() ?? executionArn } },
   });
   let transitions = 0;
+  let openedCase: Case | undefined;
   const progress = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') transitions += 1;
+      if (event.type === 'StateExited' && event.state.name === 'OpenCase')
+        openedCase = caseOpenedBy(event.state.output);
       const mapped = toProgress(event, byName);
       if (mapped) options.onProgress?.(mapped);
     }
@@ -95,14 +102,22 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
   try {
     const output = await execution.result;
     await progress;
-    return { status: 'SUCCEEDED', output, transitions };
+    return { status: 'SUCCEEDED', output, transitions, openedCase };
   } catch (error) {
     await progress.catch(() => undefined);
     const failure = error as { cause?: { name?: string; message?: string }; name?: string; message?: string };
     const name = failure.cause?.name ?? failure.name ?? 'Error';
     const cause = failure.cause?.message ?? failure.message ?? String(error);
-    return { status: 'FAILED', error: { name, cause }, transitions };
+    return { status: 'FAILED', error: { name, cause }, transitions, openedCase };
   }
+}
+
+/** OpenCase's output carries the case it opened under `case`, and `opened` only when it did open it (not a duplicate). */
+function caseOpenedBy(output: unknown): Case | undefined {
+  const state = output as { case?: unknown; opened?: unknown } | null;
+  if (!state?.opened) return undefined;
+  const parsed = CaseSchema.safeParse(state.case);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Sets TimeoutSeconds of the named Task states, at any depth (Map item processors, Parallel branches). */

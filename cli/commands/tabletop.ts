@@ -80,12 +80,16 @@ function summarise(result: RunResult, scenario: Scenario, mode: string, out: str
   const base = { mode, scenario: scenario.name, manifest: null, report: null };
   if (result.status === 'FAILED' || !custodyCase) {
     const rejected = result.error?.name === 'CaseRejected';
+    // A case that failed after it was opened has evidence and a custody log on disk (and maybe an isolated instance to
+    // release): its folder must be named.
+    const opened = result.openedCase;
+    const caseDirs = opened ? caseDirectories(scenario, out, opened) : [];
     return {
       ...base,
-      caseId: custodyCase?.caseId ?? null,
+      caseId: opened?.caseId ?? custodyCase?.caseId ?? null,
       status: rejected ? 'rejected' : 'failed',
-      caseDir: null,
-      caseDirs: [],
+      caseDir: caseDirs[0] ?? null,
+      caseDirs,
       targets: [],
       gaps: [],
       error: result.error ? `${result.error.name}: ${result.error.cause}` : 'the execution produced no case',
