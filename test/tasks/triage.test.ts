@@ -12,6 +12,12 @@ const WEB = { instanceId: 'i-0c0ffee1234567890', accountId: '222222222222', regi
 const JUMP = { instanceId: 'i-0b1d2e3f4a5b6c7d8', accountId: '222222222222', region: 'eu-west-1' };
 
 describe('triage of a GuardDuty finding', () => {
+  it("accepts a GuardDuty sample finding, whose fields hold GuardDuty's placeholder values, for a rehearsal", () => {
+    const opened = triage(fixture('guardduty-sample-spambot.json'), deps);
+    expect(opened.targets).toEqual([{ instanceId: 'i-99999999', accountId: '222222222222', region: 'eu-west-1' }]);
+    expect(opened.finding).toMatchObject({ type: 'Backdoor:EC2/Spambot', region: 'eu-west-1' });
+  });
+
   it('opens a collect case for the Linux instance talking to a C2 server, with the remote IP and port', () => {
     const opened = triage(fixture('guardduty-linux-network-connection.json'), deps);
 

@@ -10,6 +10,9 @@ import type { CaseDraft } from './common';
 export const GUARDDUTY_FINDING_ARN =
   /^arn:aws(?:-cn|-us-gov)?:guardduty:([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d):(\d{12}):detector\/[a-z0-9]{1,64}\/finding\/([a-z0-9]{1,64})$/;
 
+/** The shape of an Availability Zone or Local Zone name: a region name, then a zone suffix. */
+const AVAILABILITY_ZONE = /^[a-z]{2}(-[a-z]+)+-\d+(-[a-z]+-\d+)?[a-z]$/;
+
 const Timestamp = z.string().datetime({ offset: true }).optional().catch(undefined);
 
 // Only the fields triage relies on; AWS adds fields over time, so unknown ones are ignored, not rejected.
@@ -65,7 +68,9 @@ export function fromGuardDuty(event: Record<string, unknown>): CaseDraft {
     );
   }
   const zone = parsed.resource.instanceDetails.availabilityZone;
-  if (zone && !zone.startsWith(parsed.region)) {
+  // Sample findings hold placeholders such as "GeneratedFindingInstaceAvailabilityZone" ("Sample findings", GuardDuty User
+  // Guide): only a value shaped like a zone name (eu-west-1a, us-west-2-lax-1a) can contradict the region.
+  if (zone && AVAILABILITY_ZONE.test(zone) && !zone.startsWith(parsed.region)) {
     throw new InvalidInputError(
       `GuardDuty finding: instance availability zone ${quote(zone)} is not in the finding's region ${parsed.region}`,
     );
