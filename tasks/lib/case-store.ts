@@ -94,6 +94,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
   const maxAttempts = options.maxAttempts ?? 64;
   const retryBaseMs = options.retryBaseMs ?? 20;
   let head: Head | undefined;
+  const readEntriesCache = new Map<number, CustodyEntry>();
 
   // If-None-Match: * makes the write a compare-and-swap on the seq (see putLocked).
   const putEntry = (entry: CustodyEntry): Promise<void> =>
@@ -202,6 +203,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
             append,
             list: (prefix) => listObjects(s3(), bucket, prefix),
             read: (key) => readObject(s3(), bucket, key),
+            entries: readEntriesCache,
             defaultToolVersion: CUSTODY_VERSION,
           },
           request,
@@ -258,6 +260,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
           append,
           list: (prefix) => listObjects(s3(), bucket, prefix),
           read: (key) => readObject(s3(), bucket, key),
+          entries: readEntriesCache,
           defaultToolVersion: CUSTODY_VERSION,
         },
         request,

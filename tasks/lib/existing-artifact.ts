@@ -9,9 +9,6 @@ import { custodyPrefix, parseEntry, seqOfKey } from './custody-log';
 import { errorName } from './errors';
 import type { ArtifactRecord, CustodyEvent, PutArtifactRequest } from './task';
 
-/** Entries already read, per log: an entry is write-once under Object Lock, so a cached one never goes stale. */
-const entryCache = new Map<string, Map<number, CustodyEntry>>();
-
 export interface ExistingArtifactContext {
   readonly s3: S3Client;
   readonly bucket: string;
@@ -21,6 +18,8 @@ export interface ExistingArtifactContext {
   readonly append: (event: CustodyEvent) => Promise<CustodyEntry>;
   readonly list: (prefix: string) => Promise<ReadonlyArray<{ readonly key: string }>>;
   readonly read: (key: string) => Promise<Buffer>;
+  /** Entries this store already read, by seq: an entry is write-once under Object Lock, so a cached one never goes stale. */
+  readonly entries: Map<number, CustodyEntry>;
   /** `toolVersion` of a recovered artifact whose request named none (Custody's own version). */
   readonly defaultToolVersion: string;
 }
@@ -41,12 +40,10 @@ export async function objectExists(s3: S3Client, bucket: string, key: string): P
 
 /** The artifact the case's custody log recorded under a case-relative key, if any (the first record wins). */
 export async function recordedArtifact(
-  context: Pick<ExistingArtifactContext, 'caseId' | 'bucket' | 'list' | 'read'>,
+  context: Pick<ExistingArtifactContext, 'caseId' | 'list' | 'read' | 'entries'>,
   key: string,
 ): Promise<ArtifactRecord | undefined> {
-  const logId = `${context.bucket}/${custodyPrefix(context.caseId)}`;
-  const cache = entryCache.get(logId) ?? new Map<number, CustodyEntry>();
-  entryCache.set(logId, cache);
+  const cache = context.entries;
   for (const object of await context.list(custodyPrefix(context.caseId))) {
     const seq = seqOfKey(object.key);
     if (seq === undefined) continue;
