@@ -10,6 +10,7 @@ const BAD_INPUT = new Set([
   'UnsupportedEventError',
   'RegionNotConfiguredError',
   'TargetNotFoundError',
+  'ResumeRefusedError',
 ]);
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -84,6 +85,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .option('--requested-by <who>', 'who asked for the collection')
     .option('--case-id <uuid>', 'resume or name the case')
     .option('--wait', 'follow the case until it ends, phase by phase')
+    .option(
+      '--resume <caseId>',
+      "resume the case's failed, aborted or timed-out execution (a new execution; finished work is kept, not redone)",
+    )
     .option('--profile <profile>', 'AWS profile to act with')
     .option('--config <file>', 'Custody configuration file')
     .option('--state-machine-arn <arn>', 'the deployed collect-evidence state machine')

@@ -12,6 +12,7 @@ const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
   OpenCase: 'triage',
   AlreadyOpen: 'triage',
   CaseNotOpened: 'triage',
+  ResumeRefused: 'triage',
   NotifyStarted: 'triage',
   CollectTargets: 'collect',
   ExamineOnWorkstation: 'examine',

@@ -8,7 +8,8 @@ import { forensicsFor } from './lib/config';
 import { errorMessage } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
 import { InstanceFactsSchema } from './lib/instance-facts';
-import type { TaskDeps } from './lib/task';
+import type { ArtifactRecord, TaskDeps } from './lib/task';
+import { custodyStoreFor } from './seal-case';
 import type { CommandRef } from './ssm-command';
 import { agentGap, agentStatus, objectKey, partUrls, presignUrl, startUpload, ToolSpecSchema } from './ssm-command';
 import type { DryRunVerdict } from './snapshot-volumes';
@@ -52,6 +53,8 @@ export interface CaptureMemoryOutput {
   readonly estimate: MemoryPlan;
   readonly plan: DryRunVerdict[];
   readonly gaps: Gap[];
+  /** The memory artifact an earlier run of the case already captured and recorded: nothing was sent again. */
+  readonly alreadyCaptured?: ArtifactRecord;
 }
 
 /** Part size and timeout scaled to the memory size: about 60 s per GiB on top of ten minutes for the tool and agent. */
@@ -87,10 +90,19 @@ export async function captureMemory(input: CaptureMemoryInput, deps: TaskDeps): 
     const action = `ssm:SendCommand ${documentName} (${estimate.memoryMiB} MiB in up to ${estimate.urls} parts of ${estimate.partSizeBytes / MIB} MiB)`;
     return { ...none, plan: [{ action, verdict: 'would-do' }] };
   }
-  const destination = forensicsFor(deps.config, target.region);
-  const s3 = deps.clients.forensics(target.region).s3();
   const name = platform === 'windows' ? 'memory.raw' : 'memory.lime';
   const key = `${target.accountId}/${target.instanceId}/memory/${name}`;
+  // A resumed case (or a retried task) keeps the memory it captured first: a second capture would be other evidence.
+  const captured = await custodyStoreFor(deps, input.case.caseId, target.region).existingArtifact({
+    key,
+    source: `ssm:${documentName}`,
+    tool: tool.name,
+    toolVersion: tool.version,
+    target: target.instanceId,
+  });
+  if (captured) return { ...none, alreadyCaptured: captured };
+  const destination = forensicsFor(deps.config, target.region);
+  const s3 = deps.clients.forensics(target.region).s3();
   const bucket = destination.evidenceBucket;
   const expiresIn = input.urlExpirySeconds ?? Math.min(3600, estimate.executionTimeoutSeconds);
   const uploadId = await startUpload(

@@ -8,7 +8,8 @@ import { forensicsFor } from './lib/config';
 import { errorMessage } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
 import { InstanceFactsSchema } from './lib/instance-facts';
-import type { TaskDeps } from './lib/task';
+import type { ArtifactRecord, TaskDeps } from './lib/task';
+import { custodyStoreFor } from './seal-case';
 import type { CommandRef, PlannedUpload } from './ssm-command';
 import { agentGap, agentStatus, objectKey, partUrls, startUpload } from './ssm-command';
 import type { DryRunVerdict } from './snapshot-volumes';
@@ -45,6 +46,8 @@ export interface CollectVolatileOutput {
   readonly command?: CommandRef;
   readonly plan: DryRunVerdict[];
   readonly gaps: Gap[];
+  /** Outputs an earlier run of the case already collected and recorded: nothing was sent again. */
+  readonly alreadyCollected?: ArtifactRecord[];
 }
 
 export async function collectVolatileData(input: CollectVolatileInput, deps: TaskDeps): Promise<CollectVolatileOutput> {
@@ -58,6 +61,8 @@ export async function collectVolatileData(input: CollectVolatileInput, deps: Tas
   const documentName = platform === 'windows' ? 'Custody-WindowsVolatileData' : 'Custody-LinuxVolatileData';
   if (input.case.mode === 'dry-run')
     return { ...none, plan: [{ action: `ssm:SendCommand ${documentName}`, verdict: 'would-do' }] };
+  const collected = await alreadyCollected(input, deps, documentName);
+  if (collected.length > 0) return { ...none, alreadyCollected: collected };
   const destination = forensicsFor(deps.config, target.region);
   const s3 = deps.clients.forensics(target.region).s3();
   const bucket = destination.evidenceBucket;
@@ -135,6 +140,31 @@ export async function collectVolatileData(input: CollectVolatileInput, deps: Tas
       ],
     };
   }
+}
+
+/**
+ * The volatile outputs a resumed case (or a retried task) already holds. Any one of them means the collection ran: running it
+ * again would mix two moments of a changing system, so the first collection stands, with what it got.
+ */
+async function alreadyCollected(
+  input: CollectVolatileInput,
+  deps: TaskDeps,
+  documentName: string,
+): Promise<ArtifactRecord[]> {
+  const { target } = input;
+  const store = custodyStoreFor(deps, input.case.caseId, target.region);
+  const found = await Promise.all(
+    VOLATILE_OUTPUTS.map(([name]) =>
+      store.existingArtifact({
+        key: `${target.accountId}/${target.instanceId}/volatile/${name}`,
+        source: `ssm:${documentName}`,
+        tool: documentName,
+        toolVersion: '1',
+        target: target.instanceId,
+      }),
+    ),
+  );
+  return found.filter((artifact): artifact is ArtifactRecord => artifact !== undefined);
 }
 
 export const collectVolatileDataTask = defineTask(

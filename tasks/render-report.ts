@@ -34,6 +34,16 @@ export type RenderReportInput = z.infer<typeof RenderReportInputSchema>;
 
 export const REPORT_KEYS = { json: 'report/report.json', md: 'report/report.md', html: 'report/report.html' } as const;
 
+/**
+ * Where a report goes: report/report.* for a case that ran once; after its n-th resume, report/resume-<n>/report.*, since the
+ * report an earlier execution wrote is evidence too and is never replaced.
+ */
+export function reportKeys(resumes: number): Record<keyof typeof REPORT_KEYS, string> {
+  if (resumes === 0) return { ...REPORT_KEYS };
+  const folder = `report/resume-${resumes}/`;
+  return { json: `${folder}report.json`, md: `${folder}report.md`, html: `${folder}report.html` };
+}
+
 export interface RenderedRegion {
   readonly region: string;
   /** s3:// location of report.html (report.md and report.json sit next to it). */
@@ -103,13 +113,15 @@ async function renderRegion(
   });
   const model = buildReportModel(modelInput);
   const rendered = renderReport(model);
+  const keys = reportKeys(model.case.resumed?.length ?? 0);
   const store = deps.store(custodyCase.caseId, region);
   const sha256: Record<string, string> = {};
   for (const kind of ['json', 'md', 'html'] as const) {
     try {
       const record = await store.putArtifact({
-        key: REPORT_KEYS[kind],
+        key: keys[kind],
         body: rendered[kind],
+        onExisting: 'fail',
         contentType: CONTENT_TYPES[kind],
         source: 'custody:render-report',
         target: 'case',
@@ -121,7 +133,7 @@ async function renderRegion(
       gaps.push({
         target: `case/${region}`,
         step: 'RenderReport',
-        reason: `${REPORT_KEYS[kind]} was already written by an earlier attempt and was kept`,
+        reason: `${keys[kind]} was already written by an earlier attempt and was kept`,
         error: 'ObjectExistsError',
       });
     }
@@ -129,7 +141,7 @@ async function renderRegion(
   gaps.push(...sizeGaps);
   return {
     region,
-    location: `${url}${REPORT_KEYS.html}`,
+    location: `${url}${keys.html}`,
     status: model.status,
     evidence: model.evidence.length,
     gaps: model.gaps.length,

@@ -38,7 +38,12 @@ export interface SealCaseOutput {
 /** The deps' store when it is the real one (it can read its log back), else a real store built from the deps. */
 export function custodyStoreFor(deps: TaskDeps, caseId: string, region: string): CustodyStore {
   const store = deps.store(caseId, region) as Partial<CustodyStore>;
-  if (typeof store.readEntries === 'function' && typeof store.append === 'function') return store as CustodyStore;
+  if (
+    typeof store.readEntries === 'function' &&
+    typeof store.append === 'function' &&
+    typeof store.existingArtifact === 'function'
+  )
+    return store as CustodyStore;
   return createCaseStore({
     caseId,
     region,

@@ -1,8 +1,8 @@
 // Triage, the first state: turns any trigger (GuardDuty, Security Hub, a request) into one Case, or refuses it touching nothing.
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import { z } from 'zod';
-import { CaseOptionsSchema, CaseSchema } from './lib/case';
-import type { Case, CaseOptions } from './lib/case';
+import { CaseOptionsSchema, CaseSchema, ResumeSchema } from './lib/case';
+import type { Case, CaseOptions, Resume } from './lib/case';
 import { forensicsFor } from './lib/config';
 import { InvalidInputError, UnsupportedEventError } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
@@ -110,15 +110,42 @@ function definedOnly<T extends object>(value: T | undefined): Partial<T> {
 
 export interface TriageOutput {
   readonly case: Case;
+  /** Only on a resume: the marker OpenCase checks the recorded case against. */
+  readonly resume?: Resume;
 }
 
-/** The Triage state: its input is the raw execution input (an event or a request), its output `{ case }`. */
+/** The execution input of a resume: the original execution's input, unchanged, beside the marker (docs/architecture.md). */
+export const ResumeInputSchema = z.object({ resume: ResumeSchema, input: z.record(z.string(), z.unknown()) }).strict();
+
+/** An execution input in the resume form (a trigger or request never has a top-level `resume`). */
+export function isResumeInput(event: unknown): boolean {
+  return isRecord(event) && 'resume' in event;
+}
+
+/**
+ * Triage of any execution input: a trigger or request opens its case; the resume form triages the original input the same
+ * way and must arrive at the case it names, so a resume can only continue the case it was asked for.
+ */
+export function triageExecution(event: unknown, deps: TriageDeps): TriageOutput {
+  if (!isResumeInput(event)) return { case: triage(event, deps) };
+  const parsed = ResumeInputSchema.safeParse(event);
+  if (!parsed.success)
+    throw new InvalidInputError(`resume input is not valid: ${describeIssue(parsed.error.issues, '', event)}`);
+  const { resume, input } = parsed.data;
+  if (isResumeInput(input)) throw new InvalidInputError('a resume carries the original input, not another resume');
+  const custodyCase = triage(input, deps);
+  if (custodyCase.caseId !== resume.caseId)
+    throw new InvalidInputError(
+      `the resume names case ${resume.caseId} but its original input opens case ${custodyCase.caseId}`,
+    );
+  return { case: custodyCase, resume };
+}
+
+/** The Triage state: its input is the raw execution input (an event, a request or a resume), its output `{ case }`. */
 export const triageTask = defineTask(
   'Triage',
   z.unknown(),
-  async (event: unknown, deps: TaskDeps): Promise<TriageOutput> => ({
-    case: triage(event, deps),
-  }),
+  async (event: unknown, deps: TaskDeps): Promise<TriageOutput> => triageExecution(event, deps),
 );
 
 export const handler = lambdaHandler(triageTask);

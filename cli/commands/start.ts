@@ -21,6 +21,8 @@ export interface StartOptions extends AwsOptions {
   readonly requestedBy?: string;
   readonly caseId?: string;
   readonly wait?: boolean;
+  /** Resume this case's failed, aborted or timed-out execution (cli/commands/resume.ts). */
+  readonly resume?: string;
 }
 
 /** The execution input and the case triage opens from it; the case id is also the execution's name. */
@@ -35,6 +37,8 @@ export async function startCommand(options: StartOptions, io: CliIo, env: Comman
   // Everything that can be refused locally is refused before any AWS call, so a typo never reaches an account.
   // --region here is the target's region; the orchestrator's is the state machine's, whatever the target.
   const context = resolveAwsContext({ ...options, region: undefined }, env, true, config);
+  if (options.resume !== undefined)
+    return resume(options as StartOptions & { resume: string }, config, context, io, env);
   const prepared = prepare(rawInput(options), options, config, context.region);
   await announceIdentity(context, io);
   io.out(`Case ${prepared.caseId} (${prepared.mode}) on ${context.stateMachineArn}`);
@@ -43,11 +47,46 @@ export async function startCommand(options: StartOptions, io: CliIo, env: Comman
       '  collect mode: instances will be isolated and evidence written under Object Lock (run --dry-run first to rehearse)',
     );
   const executionArn = await startOrFind(context, prepared, io);
+  return follow(options, prepared.caseId, executionArn, context, io, env);
+}
+
+/** A resume is its own path: the case and its input come from the execution it resumes, never from flags. */
+async function resume(
+  options: StartOptions & { resume: string },
+  config: CustodyConfig,
+  context: AwsContext,
+  io: CliIo,
+  env: CommandEnv,
+): Promise<ExitCode> {
+  const clashing = (['event', 'instance', 'account', 'caseId', 'dryRun'] as const).filter((name) => options[name]);
+  if (clashing.length > 0)
+    throw new InvalidInputError(
+      `--resume takes the case's own input; it cannot be combined with ${clashing.map(flagOf).join(', ')}`,
+    );
+  const { assertCaseId, startResume } = await import('./resume');
+  assertCaseId(options.resume);
+  const { arn } = await announceIdentity(context, io);
+  const started = await startResume(options, context, config, arn, io);
+  return follow(options, started.caseId, started.executionArn, context, io, env);
+}
+
+function flagOf(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+async function follow(
+  options: StartOptions,
+  caseId: string,
+  executionArn: string,
+  context: AwsContext,
+  io: CliIo,
+  env: CommandEnv,
+): Promise<ExitCode> {
   io.out(`Console: ${consoleLink(context.region, executionArn)}`);
   if (!options.wait) return EXIT.ok;
   const execution = await followExecution(context, executionArn, io, env);
   io.out('');
-  io.out(`Case ${prepared.caseId}: ${execution.status}`);
+  io.out(`Case ${caseId}: ${execution.status}`);
   if (execution.error) io.out(`  ${execution.error}: ${execution.cause ?? ''}`);
   describeOutput(execution.output, io);
   return exitFor(execution.status);

@@ -18,6 +18,8 @@ import {
 } from './custody-log';
 import { CustodyLogError, InvalidInputError, TRANSIENT_AWS_ERRORS, errorName } from './errors';
 import { writeEvidence } from './evidence-writer';
+import { discard, existingArtifact, objectExists } from './existing-artifact';
+import type { ExistingArtifactRequest } from './existing-artifact';
 import type { Actor, ArtifactRecord, CaseStore, CustodyEvent, PutArtifactRequest } from './task';
 import { mapLimit } from './verify/parallel';
 
@@ -44,6 +46,11 @@ export interface CustodyStore extends CaseStore {
   readEntries(): Promise<CustodyEntry[]>;
   /** Appends an entry and returns it with its seq and hash. */
   append(event: CustodyEvent): Promise<CustodyEntry>;
+  /**
+   * A resumed task's finished work: the artifact the log recorded under the key, or, for an object in the bucket with no
+   * record (a crash between write and record), that object hashed and recorded as recovered; undefined when there is none.
+   */
+  existingArtifact(request: ExistingArtifactRequest): Promise<ArtifactRecord | undefined>;
 }
 
 /** Objects that make up the ledger itself; they are never artifacts (docs/evidence-format.md). */
@@ -87,6 +94,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
   const maxAttempts = options.maxAttempts ?? 64;
   const retryBaseMs = options.retryBaseMs ?? 20;
   let head: Head | undefined;
+  const readEntriesCache = new Map<number, CustodyEntry>();
 
   // If-None-Match: * makes the write a compare-and-swap on the seq (see putLocked).
   const putEntry = (entry: CustodyEntry): Promise<void> =>
@@ -183,18 +191,51 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
     },
     async putArtifact(request: PutArtifactRequest): Promise<ArtifactRecord> {
       assertArtifactKey(request.key);
+      const objectKey = `${casePrefix(caseId)}${request.key}`;
+      const reuse = request.onExisting !== 'fail';
+      const existing = (): Promise<ArtifactRecord | undefined> =>
+        existingArtifact(
+          {
+            s3: s3(),
+            bucket,
+            caseId,
+            objectKey,
+            append,
+            list: (prefix) => listObjects(s3(), bucket, prefix),
+            read: (key) => readObject(s3(), bucket, key),
+            entries: readEntriesCache,
+            defaultToolVersion: CUSTODY_VERSION,
+          },
+          request,
+        );
+      // Bytes in hand can be sent again after a transient failure; a stream cannot be replayed, so it fails to the caller.
+      const replayable = typeof request.body === 'string' || request.body instanceof Uint8Array;
+      // A stream may be large: an existing key is looked for first rather than found by uploading it all again.
+      if (reuse && !replayable && (await objectExists(s3(), bucket, objectKey))) {
+        const found = await existing();
+        if (found) {
+          discard(request.body);
+          return found;
+        }
+      }
       const write = () =>
         writeEvidence(s3(), {
           bucket,
-          key: `${casePrefix(caseId)}${request.key}`,
+          key: objectKey,
           body: request.body,
           contentType: request.contentType,
           kmsKeyId: destination.evidenceKeyArn,
           retainUntil: retainUntil(),
         });
-      // Bytes in hand can be sent again after a transient failure; a stream cannot be replayed, so it fails to the caller.
-      const replayable = typeof request.body === 'string' || request.body instanceof Uint8Array;
-      const written = await (replayable ? retryTransient(write, retryBaseMs) : write());
+      let written: Awaited<ReturnType<typeof writeEvidence>>;
+      try {
+        written = await (replayable ? retryTransient(write, retryBaseMs) : write());
+      } catch (error) {
+        // If-None-Match refused the write: the key is taken, by this case's own earlier run (evidence is write-once).
+        const found = reuse && errorName(error) === 'ObjectExistsError' ? await existing() : undefined;
+        if (found) return found;
+        throw error;
+      }
       const record: ArtifactRecord = {
         key: request.key,
         bytes: written.bytes,
@@ -205,6 +246,25 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
       };
       await append({ action: 'artifact.acquired', target: request.target, artifact: record });
       return record;
+    },
+    async existingArtifact(request: ExistingArtifactRequest): Promise<ArtifactRecord | undefined> {
+      assertArtifactKey(request.key);
+      const objectKey = `${casePrefix(caseId)}${request.key}`;
+      if (!(await objectExists(s3(), bucket, objectKey))) return undefined;
+      return existingArtifact(
+        {
+          s3: s3(),
+          bucket,
+          caseId,
+          objectKey,
+          append,
+          list: (prefix) => listObjects(s3(), bucket, prefix),
+          read: (key) => readObject(s3(), bucket, key),
+          entries: readEntriesCache,
+          defaultToolVersion: CUSTODY_VERSION,
+        },
+        request,
+      );
     },
     readEntries: () => readCustodyEntries(s3(), bucket, caseId),
   };

@@ -92,6 +92,26 @@ export const CaseSchema = z
   .strict();
 export type Case = z.infer<typeof CaseSchema>;
 
+/**
+ * The marker of a resume (`custody start --resume`): which execution of the case it resumes, who asked and why. A delivery
+ * never carries it, so a duplicate never resumes by accident.
+ */
+export const ResumeSchema = z
+  .object({
+    caseId: z.string().uuid(),
+    /** ARN of the failed, aborted or timed-out execution this one takes over from. */
+    resumes: z.string().min(1).max(2048),
+    /** That execution's status and error, as DescribeExecution reported them. */
+    status: z.enum(['FAILED', 'ABORTED', 'TIMED_OUT']),
+    error: z.string().max(256).optional(),
+    requestedBy: z.string().min(1).max(256),
+    /** The principal the responder acted as (from STS GetCallerIdentity). */
+    principal: z.string().max(2048).optional(),
+    reason: z.string().min(1).max(2048),
+  })
+  .strict();
+export type Resume = z.infer<typeof ResumeSchema>;
+
 /** Something the case planned but could not collect or do, with the reason: reported, never hidden. */
 export const GapSchema = z
   .object({

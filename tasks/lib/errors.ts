@@ -131,3 +131,27 @@ export class WorkstationNotConfiguredError extends CustodyError {
     this.name = 'WorkstationNotConfiguredError';
   }
 }
+
+/** A resume was asked for a case that is already sealed (manifest.json exists): a sealed log is never extended. */
+export class CaseSealedError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'CaseSealedError';
+  }
+}
+
+/** A resume names a case whose recorded case.json differs from it (another case id, other targets, another mode). */
+export class CaseMismatchError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'CaseMismatchError';
+  }
+}
+
+/** `custody start --resume` refused: the case's last execution is still running, or there is nothing to resume. */
+export class ResumeRefusedError extends CustodyError {
+  public constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'ResumeRefusedError';
+  }
+}

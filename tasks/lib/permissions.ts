@@ -203,6 +203,11 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'ElasticLoadBalancingV2:DescribeTargetHealthCommand',
     ],
   },
+  // An artifact whose key is taken (a resumed case, a retried task): found with HeadObject, read back when unrecorded.
+  'tasks/lib/existing-artifact.ts': {
+    forensics: ['S3:GetObjectCommand', 'S3:HeadObjectCommand'],
+    implied: { forensics: ['kms:Decrypt'] },
+  },
   'tasks/lib/evidence-writer.ts': {
     forensics: [
       'S3:AbortMultipartUploadCommand',

@@ -44,6 +44,12 @@ export interface PutArtifactRequest {
   readonly toolVersion?: string;
   /** Instance id or `case`: the custody entry's target. */
   readonly target: string;
+  /**
+   * When the key already exists: `reuse` (default) returns the artifact as first recorded (recording it, marked recovered, if a
+   * crash lost its entry), so a resumed case or a retried task never fails on or duplicates its evidence; `fail` raises
+   * ObjectExistsError (OpenCase's case.json, the idempotency lock of a case).
+   */
+  readonly onExisting?: 'reuse' | 'fail';
 }
 
 /** One case's evidence in one region: write-once objects plus the chained custody log. */

@@ -6,6 +6,7 @@ import type { CommandEnv } from '../../cli/aws-context';
 import type { CliIo } from '../../cli/io';
 import { createSandboxEnvironment } from '../../sandbox';
 import type { SandboxEnvironment } from '../../sandbox';
+import type { Scenario } from '../../sandbox/scenario';
 import { configureExecutions } from '../../sandbox/services/sfn';
 import { TASKS } from '../../statemachines/tasks';
 
@@ -19,9 +20,10 @@ export interface CliWorld {
   readonly io: CliIo;
 }
 
-export function cliWorld(): CliWorld {
+/** A world on the default scenario, or on the given one (a test's own faults, fewer generated logs). */
+export function cliWorld(scenario?: Scenario): CliWorld {
   const dir = mkdtempSync(join(tmpdir(), 'custody-cli-'));
-  const env = createSandboxEnvironment({ root: join(dir, 'sandbox') });
+  const env = createSandboxEnvironment({ scenario, root: join(dir, 'sandbox') });
   // Until the runner's task table names SealCase, the real task module answers it here.
   configureExecutions(env.sandbox, { tasks: TASKS });
   const configFile = join(dir, 'custody.config.json');

@@ -41,7 +41,7 @@ export function phaseOfState(state: string): Phase | undefined {
 export function phaseOfKey(key: string): Phase {
   if (key === 'case.json') return 'case';
   if (key === 'snapshots.json') return 'snapshot';
-  if (key.startsWith('report/report.')) return 'report';
+  if (/^report\/(?:resume-\d+\/)?report\./.test(key)) return 'report';
   if (key.startsWith('report/')) return 'analyze';
   const kind = key.split('/')[2];
   if (kind === 'memory' || kind === 'volatile' || kind === 'logs') return kind;

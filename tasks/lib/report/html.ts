@@ -82,6 +82,10 @@ function caseSection(model: ReportModel): string {
     ['requested by', e(c.requestedBy)],
     ['reason', e(c.reason)],
     ['opened at', `<span class="mono">${e(c.openedAt)}</span>`],
+    ...(c.resumed ?? []).map((r): [string, string] => [
+      'resumed',
+      `<span class="mono">${e(r.at)}</span> by ${e(r.requestedBy)}, from execution <code>${e(r.resumes)}</code>: ${e(r.reason)}`,
+    ]),
     ['region', e(model.region)],
     ['evidence', `<code>${e(model.location)}</code>`],
   ];

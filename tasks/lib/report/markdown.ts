@@ -74,6 +74,10 @@ export function renderMarkdown(model: ReportModel, options: RenderOptions = {}):
         ['requested by', c.requestedBy],
         ['reason', c.reason],
         ['opened at', c.openedAt],
+        ...(c.resumed ?? []).map((r) => [
+          'resumed',
+          `${r.at} by ${r.requestedBy}, from execution ${r.resumes}: ${r.reason}`,
+        ]),
         ['evidence location', model.location],
       ],
     ),

@@ -117,6 +117,7 @@ export function buildReportModel(input: ModelInput): ReportModel {
       requestedBy: input.case.requestedBy,
       reason: input.case.reason,
       openedAt: input.case.openedAt,
+      ...resumedFrom(entries),
       ...(input.case.finding ? { finding: pickFinding(input.case.finding) } : {}),
     },
     status: overallStatus(reportTargets, gaps, dryRun),
@@ -140,6 +141,19 @@ export function buildReportModel(input: ModelInput): ReportModel {
     ...(input.timeline ? { timeline: input.timeline } : {}),
     ...(dryRun ? { plan: { checks: planChecks(entries, instanceOf), estimate: estimate(input, instanceOf) } } : {}),
   };
+}
+
+/** The resumes a case went through, from its `case.resumed` entries (absent for a case that ran once). */
+function resumedFrom(entries: readonly CustodyEntry[]): Pick<ReportModel['case'], 'resumed'> {
+  const resumed = entries
+    .filter((entry) => entry.action === 'case.resumed')
+    .map((entry) => ({
+      at: entry.at,
+      resumes: String(entry.details?.resumes ?? ''),
+      requestedBy: String(entry.details?.requestedBy ?? ''),
+      reason: String(entry.details?.reason ?? ''),
+    }));
+  return resumed.length > 0 ? { resumed } : {};
 }
 
 function pickFinding(finding: NonNullable<ReportCase['finding']>): NonNullable<ReportCase['finding']> {

@@ -142,6 +142,13 @@ export interface ReportModel {
     readonly requestedBy: string;
     readonly reason: string;
     readonly openedAt: string;
+    /** Each `custody start --resume` of the case, in order, from its `case.resumed` entries. */
+    readonly resumed?: ReadonlyArray<{
+      readonly at: string;
+      readonly resumes: string;
+      readonly requestedBy: string;
+      readonly reason: string;
+    }>;
     readonly finding?: {
       readonly type: string;
       readonly title: string;
