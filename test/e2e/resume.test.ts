@@ -43,7 +43,9 @@ describe('resuming a case whose execution failed at SealCase', () => {
   let resumeCode: number;
   let firstRunLines: string[];
   let resumeLines: string[];
-  let before: { memory: number; volatile: number; groups: string[] };
+  let before: { memory: number; volatile: number; groups: string[]; snapshots: string[]; copies: string[] };
+  const snapshotIds = (accountId: string) =>
+    world.env.sandbox.regionState(accountId, 'eu-west-1').snapshots.map((snapshot) => snapshot.snapshotId);
   const member = () => world.env.sandbox.regionState('222222222222', 'eu-west-1');
   const sends = (document: string) =>
     world.env.sandbox.callsOf('SSM', 'SendCommand').filter((call) => JSON.stringify(call.input).includes(document));
@@ -65,6 +67,8 @@ describe('resuming a case whose execution failed at SealCase', () => {
       memory: sends('MemoryCapture').length,
       volatile: sends('VolatileData').length,
       groups: member().securityGroups.map((group) => group.groupId),
+      snapshots: snapshotIds('222222222222'),
+      copies: snapshotIds('333333333333'),
     };
     resumeCode = await startCommand(
       { ...options, resume: caseId, reason: 'INC-4711 seal failed', requestedBy: 'alice' },
@@ -135,6 +139,19 @@ describe('resuming a case whose execution failed at SealCase', () => {
     expect(member().securityGroups.map((group) => group.groupId)).toEqual(before.groups);
     const names = member().securityGroups.map((group) => group.groupName);
     expect(names.length).toBe(new Set(names).size);
+  });
+
+  it('makes no second snapshot or evidence copy: the resumed tasks take up those of the first run by their tags', () => {
+    expect(before.snapshots.length).toBeGreaterThan(0);
+    expect(snapshotIds('222222222222')).toEqual(before.snapshots);
+    expect(snapshotIds('333333333333')).toEqual(before.copies);
+    const reused = entries().filter((entry) => entry.action === 'snapshot.created' && entry.details?.reused === true);
+    expect(reused.map((entry) => entry.details?.snapshotId).sort()).toEqual(
+      entries()
+        .filter((entry) => entry.action === 'snapshot.created' && entry.details?.reused !== true)
+        .map((entry) => entry.details?.snapshotId)
+        .sort(),
+    );
   });
 
   it('writes no evidence object twice: one successful PutObject or multipart upload per key', () => {

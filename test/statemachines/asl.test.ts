@@ -26,6 +26,20 @@ describe('the state machines in statemachines/', () => {
     expect(files).toContain('collect-evidence.asl.json');
   });
 
+  it.each(files)(
+    '%s never writes a result or error to "$", which the local runner would store under a key named $',
+    (file) => {
+      // In AWS, ResultPath "$" replaces the state; aws-local-stepfunctions sets a field called "$" instead, so the two would
+      // run different flows. Omitting ResultPath means the same thing in both.
+      const paths: string[] = [];
+      JSON.parse(readFileSync(join(dir, file), 'utf8'), (key: string, value: unknown) => {
+        if (key === 'ResultPath' && value === '$') paths.push(key);
+        return value;
+      });
+      expect(paths).toEqual([]);
+    },
+  );
+
   it.each(files)('%s is valid Amazon States Language once its placeholders are substituted', (file) => {
     const definition = resolved(readFileSync(join(dir, file), 'utf8'));
     const result = validate(structuredClone(definition), { checkPaths: true, checkArn: true });

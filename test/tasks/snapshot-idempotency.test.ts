@@ -1,6 +1,7 @@
 // A snapshot task that runs again for the same case (a Lambda retried after a timeout, a resumed case) takes up the snapshots
 // and copies it already started, found by their case tags, and never makes a second one.
 import { checkSnapshots } from '../../tasks/check-snapshots';
+import { checkSnapshotCopies } from '../../tasks/check-snapshot-copies';
 import { copySnapshots } from '../../tasks/copy-snapshots';
 import { snapshotVolumes } from '../../tasks/snapshot-volumes';
 import type { SnapshotVolumesOutput } from '../../tasks/snapshot-volumes';
@@ -97,5 +98,31 @@ describe('CopySnapshots run again for the same case', () => {
     );
     expect(unencrypted).toHaveLength(1);
     expect(again.copies[1]).toMatchObject({ stage: 'copying', copySnapshotId: unencrypted[0].snapshotId });
+  });
+
+  it('keeps one evidence copy per volume in the forensics account when every copy step runs twice', async () => {
+    const ctx = makeTestContext(scenarioWithWindows());
+    const done = await completed(ctx);
+    const input = { case: kase, target: LINUX, snapshots: done.snapshots, timeoutMinutes: 60 };
+    await copySnapshots(input, ctx.deps);
+    let copies = await copySnapshots(input, ctx.deps);
+    for (let i = 0; !copies.done && i < 5; i += 1) {
+      const check = { case: kase, target: LINUX, copies: copies.copies, deadline: copies.deadline };
+      // The first check's answer is dropped, as when its Lambda timed out after acting and Step Functions retried it.
+      if (i === 0) await checkSnapshotCopies(check, ctx.deps);
+      copies = await checkSnapshotCopies(check, ctx.deps);
+    }
+    expect(copies.copies.map((c) => c.stage)).toEqual(['copied', 'copied']);
+    const evidence = forensicSnapshots(ctx);
+    expect(evidence.map((s) => s.tags['custody:source-volume']).sort()).toEqual([
+      'vol-0a1b2c3d4e5f60001',
+      'vol-0a1b2c3d4e5f60002',
+    ]);
+    expect(copies.copies.map((c) => c.copySnapshotId).sort()).toEqual(evidence.map((s) => s.snapshotId).sort());
+    const later = await copySnapshots(input, ctx.deps);
+    expect(later.copies.map((c) => [c.stage, c.copySnapshotId])).toEqual(
+      copies.copies.map((c) => ['copying', c.copySnapshotId]),
+    );
+    expect(forensicSnapshots(ctx)).toHaveLength(2);
   });
 });
