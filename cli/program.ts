@@ -162,6 +162,11 @@ function failure(error: unknown, io: CliIo): ExitCode {
     io.err(`custody: ${error.message}`);
     return EXIT.badInput;
   }
+  // The SDK found no credentials (an unknown --profile, none in the environment): the user's setup, not a failed case.
+  if (error instanceof Error && error.name === 'CredentialsProviderError') {
+    io.err(`custody: no usable AWS credentials: ${error.message}; name a configured profile with --profile`);
+    return EXIT.badInput;
+  }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   io.err(`custody: ${message}`);
   if (process.env.CUSTODY_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
