@@ -132,7 +132,8 @@ function prepare(raw: RawInput, options: StartOptions, config: CustodyConfig, or
       ...(options.caseId ? { caseId: options.caseId } : {}),
     };
   } else {
-    input = options.dryRun ? asDryRunRequest(raw.event, config) : raw.event;
+    const asker = { requestedBy: options.requestedBy ?? userInfo().username, reason: options.reason };
+    input = options.dryRun ? asDryRunRequest(raw.event, config, asker) : raw.event;
   }
   const custodyCase = triage(input, { config, now });
   // A request without a case id gets a fresh one in triage: pin it in the input so the execution opens this same case.

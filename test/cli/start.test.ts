@@ -119,6 +119,30 @@ describe('custody start against the deployed state machine', () => {
     ).toBeUndefined();
   });
 
+  it('rehearses a finding as a dry-run request of its own, recording the responder and their reason, not the tabletop', async () => {
+    const world = cliWorld();
+    const code = await startCommand(
+      {
+        event: world.eventFile,
+        dryRun: true,
+        reason: 'INC-43 rehearsal',
+        requestedBy: 'bob',
+        config: world.configFile,
+        yesUseDefaultCredentials: true,
+      },
+      world.io,
+      world.commandEnv,
+    );
+    await executionsSettled(world.env.sandbox);
+    expect(code).toBe(0);
+    const [call] = world.env.sandbox.callsOf('SFN', 'StartExecution');
+    const input = JSON.parse(call.input.input as string) as { caseId: string; requestedBy: string; reason: string };
+    const { arn, type } = (world.env.scenario.trigger as { detail: { arn: string; type: string } }).detail;
+    expect(input).toMatchObject({ mode: 'dry-run', requestedBy: 'bob' });
+    expect(input.reason).toBe(`INC-43 rehearsal; dry run of ${type} (${arn})`);
+    expect(input.caseId).not.toBe(caseIdForFinding(arn));
+  });
+
   describe('refusals, before any AWS call', () => {
     it.each([
       [
