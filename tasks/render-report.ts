@@ -10,6 +10,7 @@ import { buildReportModel, renderReport } from './lib/report';
 import { loadModelInput } from './lib/report/load';
 import { describeSizes } from './lib/report/sizes';
 import type { TaskDeps } from './lib/task';
+import { writeSnapshotsIndex } from './snapshot-record';
 import { s3Source } from './lib/verify/source-s3';
 import { caseRegions } from './open-case';
 
@@ -70,6 +71,7 @@ export async function renderCaseReport(input: RenderReportInput, deps: TaskDeps)
   const reports: RenderedRegion[] = [];
   const gaps: Gap[] = [];
   for (const region of caseRegions(input.case)) {
+    if (input.case.mode === 'collect') await indexSnapshots(input.case, region, deps, gaps);
     try {
       reports.push(await renderRegion(input, region, deps, gaps));
     } catch (error) {
@@ -83,6 +85,21 @@ export async function renderCaseReport(input: RenderReportInput, deps: TaskDeps)
     }
   }
   return { caseId: input.case.caseId, reports, gaps };
+}
+
+/** The case-root snapshots.json, before the report; a failure is a gap, the per-target records stay where they are. */
+async function indexSnapshots(kase: Case, region: string, deps: TaskDeps, gaps: Gap[]): Promise<void> {
+  try {
+    await writeSnapshotsIndex(kase, region, deps);
+  } catch (error) {
+    if (TRANSIENT_AWS_ERRORS.includes(errorName(error))) throw error;
+    gaps.push({
+      target: `case/${region}`,
+      step: 'RenderReport',
+      reason: `the case's snapshots.json index could not be written in ${region}: ${errorMessage(error)}`,
+      error: errorName(error),
+    });
+  }
 }
 
 async function renderRegion(

@@ -1,6 +1,8 @@
 // The target's snapshots.json: every source volume, its snapshot, and its copy in the forensics account (or why there is none).
 import type { Case, Target } from './lib/case';
+import { casePrefix, readObject } from './lib/case-store';
 import { forensicsFor } from './lib/config';
+import { errorName } from './lib/errors';
 import type { TaskDeps } from './lib/task';
 import type { SnapshotCopy } from './copy-snapshots';
 
@@ -69,4 +71,45 @@ export async function writeSnapshotsRecord(
     target: target.instanceId,
   });
   return key;
+}
+
+/** Case-relative key of the case's snapshot index (ARCHITECTURE.md, evidence layout). */
+export const SNAPSHOTS_INDEX_KEY = 'snapshots.json';
+
+/**
+ * The case-root snapshots.json of one region: every target's snapshot record gathered in one document, written once by the
+ * Report phase (a write-once object cannot grow per target). A target without a record is listed with the reason.
+ */
+export async function writeSnapshotsIndex(kase: Case, region: string, deps: TaskDeps): Promise<string> {
+  const destination = forensicsFor(deps.config, region);
+  const s3 = deps.clients.forensics(region).s3();
+  const targets = [];
+  for (const target of kase.targets.filter((candidate) => candidate.region === region)) {
+    const key = snapshotsKey(target);
+    try {
+      const record = JSON.parse(
+        (await readObject(s3, destination.evidenceBucket, `${casePrefix(kase.caseId)}${key}`)).toString('utf8'),
+      ) as { volumes?: unknown[] };
+      targets.push({ target, key, volumes: record.volumes ?? [] });
+    } catch (error) {
+      if (errorName(error) !== 'NoSuchKey') throw error;
+      targets.push({ target, key: null, volumes: [], missing: 'no snapshots.json: the snapshot steps did not finish' });
+    }
+  }
+  const index = {
+    version: SNAPSHOTS_RECORD_VERSION,
+    caseId: kase.caseId,
+    region,
+    forensicsAccountId: destination.forensicsAccountId,
+    generatedAt: deps.now().toISOString(),
+    targets,
+  };
+  await deps.store(kase.caseId, region).putArtifact({
+    key: SNAPSHOTS_INDEX_KEY,
+    body: `${JSON.stringify(index, null, 2)}\n`,
+    contentType: 'application/json',
+    source: 'custody:snapshot-records',
+    target: 'case',
+  });
+  return SNAPSHOTS_INDEX_KEY;
 }

@@ -54,6 +54,28 @@ describe('custody tabletop on the default scenario', () => {
     expect(existsSync(join(dir, 'manifest.sig'))).toBe(true);
   });
 
+  it("indexes every target's snapshots in the case-root snapshots.json, listed in the signed manifest", () => {
+    const dir = summary.caseDir;
+    const index = JSON.parse(readFileSync(join(dir, 'snapshots.json'), 'utf8')) as {
+      caseId: string;
+      targets: { target: { instanceId: string }; key: string; volumes: unknown[] }[];
+    };
+    const perTarget = JSON.parse(
+      readFileSync(join(dir, '222222222222', 'i-0c0ffee1234567890', 'snapshots.json'), 'utf8'),
+    ) as { volumes: unknown[] };
+    expect(index.caseId).toBe(summary.caseId);
+    expect(index.targets).toEqual([
+      {
+        target: { instanceId: 'i-0c0ffee1234567890', accountId: '222222222222', region: 'eu-west-1' },
+        key: '222222222222/i-0c0ffee1234567890/snapshots.json',
+        volumes: perTarget.volumes,
+      },
+    ]);
+    expect(perTarget.volumes.length).toBeGreaterThan(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { artifacts: { key: string }[] };
+    expect(manifest.artifacts.map((artifact) => artifact.key)).toContain('snapshots.json');
+  });
+
   it('tags the instance with the case id in the simulated account', () => {
     const state = JSON.parse(readFileSync(join(out, 'sandbox-state.json'), 'utf8')) as ReturnType<typeof loadScenario>;
     const instance = state.accounts[1].regions['eu-west-1'].instances[0];
