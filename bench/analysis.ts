@@ -24,6 +24,11 @@ async function writeLines(path: string, lines: Iterable<string>): Promise<void> 
   await once(out, 'finish');
 }
 
+/** Flow log records as vpc-flow.log holds them: the record alone, one per line. */
+function* flowRecords(events: Iterable<{ message: string }>): Generator<string> {
+  for (const event of events) yield event.message;
+}
+
 function* wrapped(
   group: string,
   events: Iterable<{ timestamp: number; message: string; logStreamName: string }>,
@@ -47,11 +52,10 @@ async function generate(logsDir: string): Promise<string[]> {
   const flows = Math.round(TOTAL * 0.7);
   const dns = Math.round(TOTAL * 0.25);
   const trail = TOTAL - flows - dns;
-  const files = ['vpc-flow.jsonl', 'dns.jsonl', 'cloudtrail.jsonl'].map((file) => join(logsDir, file));
+  const files = ['vpc-flow.log', 'dns.jsonl', 'cloudtrail.jsonl'].map((file) => join(logsDir, file));
   await writeLines(
     files[0],
-    wrapped(
-      '/flow',
+    flowRecords(
       generateFlowLines({
         kind: 'vpc-flow',
         ...WINDOW,

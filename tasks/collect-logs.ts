@@ -128,7 +128,11 @@ async function collectSource(
     }
   }
   const key = `${logsPrefix(target)}${plan.file}`;
-  const contentType = plan.file.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json';
+  const contentType = plan.file.endsWith('.jsonl')
+    ? 'application/x-ndjson'
+    : plan.file.endsWith('.log')
+      ? 'text/plain; charset=utf-8'
+      : 'application/json';
   const artifact = await store.putArtifact({
     key,
     body: linesStream(counted()),

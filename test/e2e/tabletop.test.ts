@@ -96,7 +96,7 @@ describe('custody tabletop on the default scenario', () => {
       'volatile/processes.txt',
       'volatile/sockets.txt',
       'logs/cloudtrail.jsonl',
-      'logs/vpc-flow.jsonl',
+      'logs/vpc-flow.log',
       'snapshots.json',
     ]) {
       expect({ file, present: existsSync(join(instance, file)) }).toEqual({ file, present: true });

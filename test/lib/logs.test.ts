@@ -69,6 +69,20 @@ describe('Resolver query logs', () => {
   });
 });
 
+describe('flow-log lines of the evidence', () => {
+  const record = '2 222222222222 eni-1 198.51.100.23 10.0.0.1 50122 22 6 42 8120 1795815611 1795815671 ACCEPT OK';
+
+  it('reads a raw record of vpc-flow.log and one wrapped in its CloudWatch event (vpc-flow.jsonl of earlier cases) alike', () => {
+    const raw = normaliseLine('vpc-flow', 'a/i/logs/vpc-flow.log', 7, record);
+    const wrapped = normaliseLine('vpc-flow', 'a/i/logs/vpc-flow.jsonl', 7, JSON.stringify({ message: record }));
+    expect(raw).toHaveLength(1);
+    expect(raw[0]).toMatchObject({ evidence: 'a/i/logs/vpc-flow.log', evidence_line: 7, timestamp: 1795815611 * 1e6 });
+    expect(wrapped.map(({ evidence: _evidence, ...rest }) => rest)).toEqual(
+      raw.map(({ evidence: _evidence, ...rest }) => rest),
+    );
+  });
+});
+
 describe('timeline sort', () => {
   function events(count: number, seed: number): TimelineEvent[] {
     const random = prng(seed);

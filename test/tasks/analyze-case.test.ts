@@ -129,7 +129,7 @@ describe('AnalyzeCase', () => {
   it('lists every flow and DNS query with the IP and domain named in the finding', () => {
     const ip = correlations.find((correlation) => correlation.id === 'finding-ip:192.0.2.77')!;
     expect(ip.evidence.map((ref) => ref.datetime)).toEqual(['2026-11-27T21:58:02.000Z', '2026-11-27T22:20:00.000Z']);
-    expect(ip.evidence.every((ref) => ref.key.endsWith('/logs/vpc-flow.jsonl'))).toBe(true);
+    expect(ip.evidence.every((ref) => ref.key.endsWith('/logs/vpc-flow.log'))).toBe(true);
     const domain = correlations.find((correlation) => correlation.id === 'finding-domain:pool.minexmr.example')!;
     expect(domain.count).toBe(2);
   });

@@ -49,15 +49,13 @@ describe('CollectLogs', () => {
     ).toBe(true);
   });
 
-  it('keeps only the instance ENI flow records, raw, and the attacker connection among them', () => {
-    const records = lines(ctx, 'vpc-flow.jsonl').map(
-      (line) => JSON.parse(line) as { message: string; logGroupName: string },
-    );
+  it('keeps only the instance ENI flow records, raw, one per line in vpc-flow.log, and the attacker connection among them', () => {
+    const records = lines(ctx, 'vpc-flow.log');
     expect(records.length).toBeGreaterThan(20_000);
-    expect(records.every((record) => record.message.split(' ')[2] === 'eni-0a1b2c3d4e5f60001')).toBe(true);
+    expect(records.every((record) => record.split(' ')[2] === 'eni-0a1b2c3d4e5f60001')).toBe(true);
     const start = Date.parse('2026-11-27T21:40:11Z') / 1000;
     const attacker = `2 222222222222 eni-0a1b2c3d4e5f60001 198.51.100.23 10.20.1.57 50122 22 6 42 8120 ${start} ${start + 60} ACCEPT OK`;
-    expect(records.map((record) => record.message)).toContain(attacker);
+    expect(records).toContain(attacker);
     expect(ctx.env.sandbox.callsOf('CloudWatchLogs', 'FilterLogEvents').length).toBeGreaterThan(3);
   });
 
@@ -95,7 +93,7 @@ describe('CollectLogs', () => {
         startTime: '2026-11-26T21:58:02.000Z',
         endTime: '2026-11-27T22:45:00.000Z',
       },
-      key: `${PREFIX}vpc-flow.jsonl`,
+      key: `${PREFIX}vpc-flow.log`,
     });
   });
 

@@ -22,11 +22,14 @@ export interface EvidenceReader {
 /** The log files CollectLogs writes under `<accountId>/<instanceId>/logs/`, with the timeline source each feeds. */
 export const LOG_FILES: ReadonlyArray<readonly [Exclude<TimelineSource, 'custody'>, string]> = [
   ['cloudtrail', 'cloudtrail.jsonl'],
-  ['vpc-flow', 'vpc-flow.jsonl'],
+  ['vpc-flow', 'vpc-flow.log'],
   ['dns', 'dns.jsonl'],
   ['config', 'config-history.jsonl'],
   ['finding', 'finding.json'],
 ];
+
+/** Names earlier versions wrote a log under: a case collected then is still analysed from what it holds. */
+const EARLIER_NAMES: Readonly<Record<string, string>> = { 'vpc-flow.log': 'vpc-flow.jsonl' };
 
 export const TIMELINE_KEY = 'report/timeline.jsonl';
 export const FINDINGS_KEY = 'report/findings.json';
@@ -113,8 +116,13 @@ export async function analyzeRegion(
   try {
     for (const target of targets) {
       for (const [source, file] of LOG_FILES) {
-        const key = logsKey(target, file);
-        const stream = await reader.open(key);
+        let key = logsKey(target, file);
+        let stream = await reader.open(key);
+        const earlier = EARLIER_NAMES[file];
+        if (!stream && earlier) {
+          key = logsKey(target, earlier);
+          stream = await reader.open(key);
+        }
         if (stream) await addSource(source, key, stream);
         else
           gaps.push({

@@ -69,6 +69,13 @@ function cloudTrailPlan({ instance, window, clients, pacing }: PlanContext): Log
   };
 }
 
+/**
+ * How a CloudWatch Logs event becomes an evidence line: `record` is the log record itself (a VPC flow log record, one per
+ * line, as every flow-log tool reads them: "Flow log records", VPC User Guide); `event` is the whole FilterLogEvents event as
+ * JSON, stream and ingestion time included (Resolver query logs, whose records are JSON already).
+ */
+type LineShape = 'record' | 'event';
+
 /** FilterLogEvents over one group, one filter pattern at a time; each event kept as CloudWatch Logs returned it. */
 async function* filterLines(
   clients: Clients,
@@ -76,6 +83,7 @@ async function* filterLines(
   patterns: readonly string[],
   window: LogWindow,
   pacing: PacingOptions,
+  shape: LineShape,
 ): AsyncGenerator<string> {
   const paced = pacer(pacing);
   for (const filterPattern of patterns) {
@@ -94,7 +102,8 @@ async function* filterLines(
       );
       for (const event of page.events ?? []) {
         const { logStreamName, timestamp, ingestionTime, eventId, message } = event;
-        yield JSON.stringify({ logGroupName: group, logStreamName, timestamp, ingestionTime, eventId, message });
+        if (shape === 'record') yield (message ?? '').replace(/\r?\n/g, ' ');
+        else yield JSON.stringify({ logGroupName: group, logStreamName, timestamp, ingestionTime, eventId, message });
       }
       token = page.nextToken;
     } while (token);
@@ -109,9 +118,10 @@ function logsPlan(
   unconfigured: string,
 ): LogSourcePlan {
   const { window, clients, pacing } = context;
+  const shape: LineShape = source === 'vpc-flow' ? 'record' : 'event';
   return {
     source,
-    file: `${source}.jsonl`,
+    file: source === 'vpc-flow' ? 'vpc-flow.log' : `${source}.jsonl`,
     api: 'logs:FilterLogEvents',
     query: {
       logGroupName: group,
@@ -125,7 +135,7 @@ function logsPlan(
         ? 'the instance has no network interface to look up'
         : undefined,
     partial: [],
-    lines: () => filterLines(clients, group ?? '', patterns, window, pacing?.logs ?? LOGS_PACING),
+    lines: () => filterLines(clients, group ?? '', patterns, window, pacing?.logs ?? LOGS_PACING, shape),
   };
 }
 

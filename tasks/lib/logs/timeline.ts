@@ -232,7 +232,12 @@ function singleEvent(
   lineNo: number,
   line: string,
 ): TimelineEvent | undefined | null {
+  if (source === 'vpc-flow' && !line.startsWith('{')) {
+    const flow = parseFlowRecord(line);
+    return flow && flowEvent(flow, evidence, lineNo);
+  }
   if (source === 'vpc-flow' || source === 'dns') {
+    // A Resolver line, or a flow line of a case collected before vpc-flow.log (vpc-flow.jsonl: the whole CloudWatch event).
     const wrapper = safeJson(line) as { message?: unknown } | undefined;
     if (typeof wrapper?.message !== 'string') return undefined;
     if (source === 'vpc-flow') {
