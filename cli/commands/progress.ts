@@ -9,6 +9,7 @@ const QUIET_STATES =
 export function renderProgress(io: CliIo): (event: ProgressEvent) => void {
   let phase = '';
   const started = new Map<string, number>();
+  const failed = new Set<string>();
   return (event) => {
     if (event.phase !== phase && event.kind === 'started') {
       phase = event.phase;
@@ -18,6 +19,9 @@ export function renderProgress(io: CliIo): (event: ProgressEvent) => void {
     const key = `${event.state}#${event.targetIndex ?? ''}`;
     const where = event.targetIndex === undefined ? '' : ` [target ${event.targetIndex + 1}]`;
     if (event.kind === 'started') started.set(key, event.at);
+    // A state whose failure its Catch handled also exits: its failure line is the news, not an "ok".
+    if (event.kind === 'failed') failed.add(key);
+    if (event.kind === 'finished' && failed.delete(key)) return;
     if (event.kind === 'finished') {
       const ms = event.at - (started.get(key) ?? event.at);
       io.out(`   ok      ${event.state}${where} (${ms} ms)`);

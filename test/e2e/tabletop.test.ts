@@ -148,3 +148,31 @@ describe('custody tabletop --dry-run', () => {
     expect(run.stderr[0]).toMatch(/no scenario named no-such-scenario/);
   });
 });
+
+describe('custody tabletop on a scenario whose finding is not about an EC2 instance', () => {
+  let run: Awaited<ReturnType<typeof custody>>;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custody-tabletop-rejected-'));
+    const scenario = loadScenario('compromised-web-server');
+    const trigger = scenario.trigger as { detail: { resource: Record<string, unknown> } };
+    trigger.detail.resource = { resourceType: 'S3Bucket', s3BucketDetails: [{ name: 'customer-exports' }] };
+    const file = join(dir, 's3-finding.json');
+    writeFileSync(file, JSON.stringify(scenario));
+    run = await custody('tabletop', '--scenario', file, '--out', join(dir, 'out'), '--json');
+  });
+
+  it('exits 2 and says in the summary why triage rejected it', () => {
+    expect(run.code).toBe(2);
+    const summary = lastJson(run.stdout) as Summary & { error: string };
+    expect(summary.status).toBe('rejected');
+    expect(summary.error).toBe(
+      'CaseRejected: GuardDuty finding is about resource type "S3Bucket", not an EC2 instance; Custody only collects from EC2 instances',
+    );
+  });
+
+  it('shows the Triage failure once, not followed by an "ok"', () => {
+    const triage = run.stdout.filter((line) => /^\s+(ok|failed)\s+Triage\b/.test(line));
+    expect(triage).toEqual([expect.stringMatching(/^\s+failed\s+Triage: UnsupportedEventError: /)]);
+  });
+});
