@@ -141,6 +141,22 @@ describe('triage of a GuardDuty finding', () => {
 });
 
 describe('triage of a Security Hub finding', () => {
+  it("names the same ports as the GuardDuty event for an inbound connection: the attacker's and the local service port", () => {
+    const event = fixture('securityhub-imported-guardduty.json') as {
+      detail: { findings: Array<{ ProductFields: Record<string, string> }> };
+    };
+    const fields = event.detail.findings[0].ProductFields;
+    const action = 'aws/guardduty/service/action/networkConnectionAction';
+    Object.assign(fields, {
+      [`${action}/connectionDirection`]: 'INBOUND',
+      [`${action}/remotePortDetails/port`]: '46717',
+      [`${action}/localPortDetails/port`]: '22',
+    });
+    expect(triage(event, deps).finding?.ports).toEqual([46717, 22]);
+    fields[`${action}/connectionDirection`] = 'OUTBOUND';
+    expect(triage(event, deps).finding?.ports).toEqual([46717]);
+  });
+
   it('opens the SAME case for a GuardDuty finding that arrives through Security Hub as for the direct GuardDuty event', () => {
     const direct = triage(fixture('guardduty-linux-network-connection.json'), deps);
     const viaHub = triage(fixture('securityhub-imported-guardduty.json'), deps);

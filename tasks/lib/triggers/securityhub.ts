@@ -191,11 +191,19 @@ function networkIndicators(asff: Asff): { remoteIps: string[]; domains: string[]
     ips.push(net.DestinationIpV4, net.DestinationIpV6);
     domains.push(net.DestinationDomain);
   }
+  // As for a GuardDuty finding: the remote peer's port, and for inbound traffic the local service port it reached.
+  if (inbound) ports.push(net.SourcePort);
   ports.push(net.DestinationPort);
-  for (const [key, value] of Object.entries(asff.ProductFields ?? {}).slice(0, 500)) {
+  const fields = Object.entries(asff.ProductFields ?? {}).slice(0, 500);
+  const inboundAction = fields.some(
+    ([key, value]) => /networkConnectionAction\/connectionDirection$/.test(key) && value === 'INBOUND',
+  );
+  for (const [key, value] of fields) {
     if (/remoteIpDetails\/ipAddressV[46]$/.test(key)) ips.push(value);
     if (/(dnsRequestAction|domainDetails)\/domain$/.test(key)) domains.push(value);
     if (/remotePortDetails\/port$/.test(key)) ports.push(Number(value));
+    if (/portProbeDetails\/\d+\/localPortDetails\/port$/.test(key)) ports.push(Number(value));
+    if (inboundAction && /networkConnectionAction\/localPortDetails\/port$/.test(key)) ports.push(Number(value));
   }
   return { remoteIps: cleanIps(ips), domains: cleanDomains(domains), ports: cleanPorts(ports) };
 }
