@@ -179,13 +179,19 @@ describe('triggers triage refuses', () => {
       'an archived Security Hub import',
       sh(['RecordState'], 'ARCHIVED'),
       UnsupportedEventError,
-      /archived or suppressed/,
+      /archived, suppressed or resolved/,
+    ],
+    [
+      'a resolved Security Hub import',
+      sh(['Workflow'], { Status: 'RESOLVED' }),
+      UnsupportedEventError,
+      /archived, suppressed or resolved/,
     ],
     [
       'a suppressed Security Hub import',
       sh(['Workflow'], { Status: 'SUPPRESSED' }),
       UnsupportedEventError,
-      /archived or suppressed/,
+      /archived, suppressed or resolved/,
     ],
     [
       'a target in a region with no forensics account',

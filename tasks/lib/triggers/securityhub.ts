@@ -95,9 +95,12 @@ export function fromSecurityHub(event: Record<string, unknown>, customAction: bo
 function refuseClosed(finding: Asff): void {
   const archived =
     finding.RecordState === 'ARCHIVED' || finding.ProductFields?.['aws/guardduty/service/archived'] === 'true';
-  if (archived || finding.Workflow?.Status === 'SUPPRESSED') {
+  // Workflow.Status RESOLVED means reviewed and remediated, SUPPRESSED reviewed and not acted on ("Workflow", AWS Security
+  // Finding Format); an import that reports either is a closed finding's update, not a new incident.
+  const status = finding.Workflow?.Status;
+  if (archived || status === 'SUPPRESSED' || status === 'RESOLVED') {
     throw new UnsupportedEventError(
-      `Security Hub finding ${quote(finding.Id)} is archived or suppressed; start a manual request if it still needs collection`,
+      `Security Hub finding ${quote(finding.Id)} is archived, suppressed or resolved; start a manual request if it still needs collection`,
     );
   }
 }
