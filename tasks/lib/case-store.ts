@@ -181,6 +181,18 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
     );
   };
 
+  // What finding an existing artifact needs: the object, the log to read or append to, and how to read the bucket.
+  const lookupContext = (objectKey: string) => ({
+    s3: s3(),
+    bucket,
+    caseId,
+    objectKey,
+    append,
+    list: (prefix: string) => listObjects(s3(), bucket, prefix),
+    read: (key: string) => readObject(s3(), bucket, key),
+    entries: readEntriesCache,
+    defaultToolVersion: CUSTODY_VERSION,
+  });
   return {
     caseId,
     region,
@@ -193,21 +205,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
       assertArtifactKey(request.key);
       const objectKey = `${casePrefix(caseId)}${request.key}`;
       const reuse = request.onExisting !== 'fail';
-      const existing = (): Promise<ArtifactRecord | undefined> =>
-        existingArtifact(
-          {
-            s3: s3(),
-            bucket,
-            caseId,
-            objectKey,
-            append,
-            list: (prefix) => listObjects(s3(), bucket, prefix),
-            read: (key) => readObject(s3(), bucket, key),
-            entries: readEntriesCache,
-            defaultToolVersion: CUSTODY_VERSION,
-          },
-          request,
-        );
+      const existing = (): Promise<ArtifactRecord | undefined> => existingArtifact(lookupContext(objectKey), request);
       // Bytes in hand can be sent again after a transient failure; a stream cannot be replayed, so it fails to the caller.
       const replayable = typeof request.body === 'string' || request.body instanceof Uint8Array;
       // A stream may be large: an existing key is looked for first rather than found by uploading it all again.
@@ -251,20 +249,7 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
       assertArtifactKey(request.key);
       const objectKey = `${casePrefix(caseId)}${request.key}`;
       if (!(await objectExists(s3(), bucket, objectKey))) return undefined;
-      return existingArtifact(
-        {
-          s3: s3(),
-          bucket,
-          caseId,
-          objectKey,
-          append,
-          list: (prefix) => listObjects(s3(), bucket, prefix),
-          read: (key) => readObject(s3(), bucket, key),
-          entries: readEntriesCache,
-          defaultToolVersion: CUSTODY_VERSION,
-        },
-        request,
-      );
+      return existingArtifact(lookupContext(objectKey), request);
     },
     readEntries: () => readCustodyEntries(s3(), bucket, caseId),
   };
