@@ -19,6 +19,11 @@ export interface ScaleResult {
   readonly peakRssMiB: number;
   readonly status: string;
   readonly summarised: number;
+  /** The longest history of one execution (the parent or one Distributed Map child), against the 25,000-event quota. */
+  readonly largestHistory: { readonly execution: string; readonly events: number; readonly transitions: number };
+  /** The largest state input or output, against the 256 KiB payload quota; and CollectTargets' output alone. */
+  readonly largestPayload: { readonly state: string; readonly direction: string; readonly bytes: number };
+  readonly targetsBytes: number;
 }
 
 const ACCOUNT = '222222222222';
@@ -114,10 +119,19 @@ export async function runScaleCase(
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
       status: result.status,
       summarised: targets.length,
+      largestHistory: result.largestHistory,
+      largestPayload: result.largestPayload,
+      targetsBytes: Buffer.byteLength(JSON.stringify(targets)),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The AWS quotas the run came closest to; printed on stderr so stdout keeps one line per size. */
+export function formatLimits(result: ScaleResult): string {
+  const { largestHistory: history, largestPayload: payload } = result;
+  return `  instances ${result.instances}: largest history ${history.events} events (${history.transitions} transitions, ${history.execution}), largest payload ${payload.bytes} bytes (${payload.state} ${payload.direction}), targets ${result.targetsBytes} bytes`;
 }
 
 export function formatLine(result: ScaleResult): string {
@@ -152,6 +166,7 @@ async function main(argv: readonly string[]): Promise<void> {
         ? ''
         : ` (execution ${result.status}, ${result.summarised} of ${size} targets summarised)`;
     process.stdout.write(`${formatLine(result)}${note}\n`);
+    process.stderr.write(`${formatLimits(result)}\n`);
   }
 }
 
