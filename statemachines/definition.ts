@@ -36,6 +36,8 @@ export interface StateInfo {
   readonly parents: readonly string[];
   /** For a Map: whether its iterations run inline or as child executions (`ItemProcessor.ProcessorConfig.Mode`). */
   readonly mode?: 'INLINE' | 'DISTRIBUTED';
+  /** A Distributed Map's `Label`: its child executions are named `<state machine>/<Label>:<id>`. */
+  readonly label?: string;
 }
 
 interface StatesObject {
@@ -44,6 +46,7 @@ interface StatesObject {
     {
       Type: string;
       Resource?: string;
+      Label?: string;
       ItemProcessor?: StatesObject & { ProcessorConfig?: { Mode?: 'INLINE' | 'DISTRIBUTED' } };
       Iterator?: StatesObject;
       Branches?: StatesObject[];
@@ -56,7 +59,15 @@ export function listStates(definition: unknown, parents: readonly string[] = [])
   const states: StateInfo[] = [];
   for (const [name, state] of Object.entries((definition as StatesObject).States)) {
     const mode = state.Type === 'Map' ? (state.ItemProcessor?.ProcessorConfig?.Mode ?? 'INLINE') : undefined;
-    states.push({ name, type: state.Type, resource: state.Resource, parents, ...(mode ? { mode } : {}) });
+    const label = state.Label;
+    states.push({
+      name,
+      type: state.Type,
+      resource: state.Resource,
+      parents,
+      ...(mode ? { mode } : {}),
+      ...(label ? { label } : {}),
+    });
     const children = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter(
       (child): child is StatesObject => !!child,
     );
