@@ -9,6 +9,7 @@ import { sandboxDeps } from '../sandbox/deps';
 import { loadScenario } from '../sandbox/scenario';
 import type { InstanceState, Scenario, VolumeState } from '../sandbox/scenario';
 import { stageCaptureTools } from '../sandbox/ssm-agent';
+import type { ExecutionHistory } from '../statemachines/limits';
 import { runCollectEvidence } from '../statemachines/runner';
 
 export interface ScaleResult {
@@ -20,7 +21,8 @@ export interface ScaleResult {
   readonly status: string;
   readonly summarised: number;
   /** The longest history of one execution (the parent or one Distributed Map child), against the 25,000-event quota. */
-  readonly largestHistory: { readonly execution: string; readonly events: number; readonly transitions: number };
+  readonly largestHistory: ExecutionHistory;
+  readonly histories: readonly ExecutionHistory[];
   /** The largest state input or output, against the 256 KiB payload quota; and CollectTargets' output alone. */
   readonly largestPayload: { readonly state: string; readonly direction: string; readonly bytes: number };
   readonly targetsBytes: number;
@@ -120,6 +122,7 @@ export async function runScaleCase(
       status: result.status,
       summarised: targets.length,
       largestHistory: result.largestHistory,
+      histories: result.histories,
       largestPayload: result.largestPayload,
       targetsBytes: Buffer.byteLength(JSON.stringify(targets)),
     };

@@ -48,6 +48,8 @@ export interface RunResult {
    * Map (each has a history of its own). It is what meets the 25,000-event quota first.
    */
   readonly largestHistory: ExecutionHistory;
+  /** Every execution's history: the parent (`execution`) and each Distributed Map child. */
+  readonly histories: readonly ExecutionHistory[];
   /** The largest input or output any state had, against the 256 KiB payload quota. */
   readonly largestPayload: StatePayload;
 }
@@ -108,7 +110,12 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
       if (mapped) options.onProgress?.(mapped);
     }
   })();
-  const counted = () => ({ transitions, largestHistory: history.largest(), largestPayload });
+  const counted = () => ({
+    transitions,
+    largestHistory: history.largest(),
+    histories: history.executions(),
+    largestPayload,
+  });
   try {
     const output = await execution.result;
     await progress;

@@ -185,6 +185,22 @@ describe('RenderReport with gaps', () => {
     expect(html).toContain('the SSM agent is offline');
   });
 
+  it('still reports a target whose child execution failed, from what its custody log recorded', async () => {
+    const built = await buildCase('collect', undefined, { logs: false });
+    // A Distributed Map child that failed leaves an element that is no SummariseTarget result.
+    const failedChild = { Error: 'States.Timeout', Cause: 'the child execution timed out' };
+    const input = RenderReportInputSchema.parse({ case: built.kase, targets: [failedChild] });
+    expect(input.targets).toEqual([]);
+    await renderCaseReport(input, built.ctx.deps);
+    const model = JSON.parse(await caseObject(built, 'report/report.json')) as ReportModel;
+    const summarised = (await entriesOf(built)).find((entry) => entry.action === 'target.summarised');
+    expect(model.targets[0]).toMatchObject({
+      instanceId: 'i-0c0ffee1234567890',
+      status: summarised?.details?.status,
+      steps: summarised?.details?.steps,
+    });
+  });
+
   it('keeps the first report when retried, because evidence is write-once', async () => {
     const built = await buildCase('collect', undefined, { logs: false });
     await renderCaseReport(inputOf(built), built.ctx.deps);
