@@ -9,6 +9,7 @@ import { sandboxDeps } from '../sandbox/deps';
 import { loadScenario } from '../sandbox/scenario';
 import type { InstanceState, Scenario, VolumeState } from '../sandbox/scenario';
 import { stageCaptureTools } from '../sandbox/ssm-agent';
+import type { ExecutionHistory } from '../statemachines/limits';
 import { runCollectEvidence } from '../statemachines/runner';
 
 export interface ScaleResult {
@@ -19,6 +20,12 @@ export interface ScaleResult {
   readonly peakRssMiB: number;
   readonly status: string;
   readonly summarised: number;
+  /** The longest history of one execution (the parent or one Distributed Map child), against the 25,000-event quota. */
+  readonly largestHistory: ExecutionHistory;
+  readonly histories: readonly ExecutionHistory[];
+  /** The largest state input or output, against the 256 KiB payload quota; and CollectTargets' output alone. */
+  readonly largestPayload: { readonly state: string; readonly direction: string; readonly bytes: number };
+  readonly targetsBytes: number;
 }
 
 const ACCOUNT = '222222222222';
@@ -114,10 +121,20 @@ export async function runScaleCase(
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
       status: result.status,
       summarised: targets.length,
+      largestHistory: result.largestHistory,
+      histories: result.histories,
+      largestPayload: result.largestPayload,
+      targetsBytes: Buffer.byteLength(JSON.stringify(targets)),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The AWS quotas the run came closest to; printed on stderr so stdout keeps one line per size. */
+export function formatLimits(result: ScaleResult): string {
+  const { largestHistory: history, largestPayload: payload } = result;
+  return `  instances ${result.instances}: largest history ${history.events} events (${history.transitions} transitions, ${history.execution}), largest payload ${payload.bytes} bytes (${payload.state} ${payload.direction}), targets ${result.targetsBytes} bytes`;
 }
 
 export function formatLine(result: ScaleResult): string {
@@ -152,6 +169,7 @@ async function main(argv: readonly string[]): Promise<void> {
         ? ''
         : ` (execution ${result.status}, ${result.summarised} of ${size} targets summarised)`;
     process.stdout.write(`${formatLine(result)}${note}\n`);
+    process.stderr.write(`${formatLimits(result)}\n`);
   }
 }
 

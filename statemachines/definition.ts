@@ -34,6 +34,10 @@ export interface StateInfo {
   readonly resource?: string;
   /** Names of the enclosing Map/Parallel states, outermost first. */
   readonly parents: readonly string[];
+  /** For a Map: whether its iterations run inline or as child executions (`ItemProcessor.ProcessorConfig.Mode`). */
+  readonly mode?: 'INLINE' | 'DISTRIBUTED';
+  /** A Distributed Map's `Label`: its child executions are named `<state machine>/<Label>:<id>`. */
+  readonly label?: string;
 }
 
 interface StatesObject {
@@ -42,7 +46,8 @@ interface StatesObject {
     {
       Type: string;
       Resource?: string;
-      ItemProcessor?: StatesObject;
+      Label?: string;
+      ItemProcessor?: StatesObject & { ProcessorConfig?: { Mode?: 'INLINE' | 'DISTRIBUTED' } };
       Iterator?: StatesObject;
       Branches?: StatesObject[];
     }
@@ -53,7 +58,16 @@ interface StatesObject {
 export function listStates(definition: unknown, parents: readonly string[] = []): StateInfo[] {
   const states: StateInfo[] = [];
   for (const [name, state] of Object.entries((definition as StatesObject).States)) {
-    states.push({ name, type: state.Type, resource: state.Resource, parents });
+    const mode = state.Type === 'Map' ? (state.ItemProcessor?.ProcessorConfig?.Mode ?? 'INLINE') : undefined;
+    const label = state.Label;
+    states.push({
+      name,
+      type: state.Type,
+      resource: state.Resource,
+      parents,
+      ...(mode ? { mode } : {}),
+      ...(label ? { label } : {}),
+    });
     const children = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter(
       (child): child is StatesObject => !!child,
     );

@@ -7,6 +7,8 @@ import { runTask } from '../tasks/lib/handler';
 import type { TaskDeps } from '../tasks/lib/task';
 import { COLLECT_EVIDENCE, functionOf, listStates, placeholders, readDefinitionText, substitute } from './definition';
 import type { StateInfo } from './definition';
+import { DataLimitExceeded, HistoryCounter, PAYLOAD_QUOTA_BYTES, payloadBytes } from './limits';
+import type { ExecutionHistory, StatePayload } from './limits';
 import { phaseOf } from './phases';
 import type { Phase } from './phases';
 import { TASKS } from './tasks';
@@ -43,6 +45,15 @@ export interface RunResult {
   readonly output?: unknown;
   readonly error?: { readonly name: string; readonly cause: string };
   readonly transitions: number;
+  /**
+   * The execution with the longest history as AWS would count it: the parent, or one child execution of a Distributed
+   * Map (each has a history of its own). It is what meets the 25,000-event quota first.
+   */
+  readonly largestHistory: ExecutionHistory;
+  /** Every execution's history: the parent (`execution`) and each Distributed Map child. */
+  readonly histories: readonly ExecutionHistory[];
+  /** The largest input or output any state had, against the 256 KiB payload quota. */
+  readonly largestPayload: StatePayload;
   /** The case OpenCase opened (absent for a rejected or duplicate trigger): a failed run still names its case folder. */
   readonly openedCase?: Case;
 }
@@ -90,25 +101,44 @@ export async function runCollectEvidence(input: unknown, options: RunOptions): P
   });
   let transitions = 0;
   let openedCase: Case | undefined;
+  const history = new HistoryCounter(byName);
+  let overLimit: DataLimitExceeded | undefined;
+  let largestPayload: StatePayload = { state: '', direction: 'input', bytes: 0 };
   const progress = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') transitions += 1;
       if (event.type === 'StateExited' && event.state.name === 'OpenCase')
         openedCase = caseOpenedBy(event.state.output);
+      history.add(event);
+      const payload = statePayload(event);
+      if (payload && payload.bytes > largestPayload.bytes) largestPayload = payload;
+      if (!overLimit && payload && payload.bytes > PAYLOAD_QUOTA_BYTES) {
+        overLimit = new DataLimitExceeded(payload.state, payload.direction, payload.bytes);
+        execution.abort();
+      }
       const mapped = toProgress(event, byName);
       if (mapped) options.onProgress?.(mapped);
     }
   })();
+  const counted = () => ({
+    transitions,
+    openedCase,
+    largestHistory: history.largest(),
+    histories: history.executions(),
+    largestPayload,
+  });
   try {
     const output = await execution.result;
     await progress;
-    return { status: 'SUCCEEDED', output, transitions, openedCase };
+    if (overLimit) return { status: 'FAILED', error: limitError(overLimit), ...counted() };
+    return { status: 'SUCCEEDED', output, ...counted() };
   } catch (error) {
     await progress.catch(() => undefined);
+    if (overLimit) return { status: 'FAILED', error: limitError(overLimit), ...counted() };
     const failure = error as { cause?: { name?: string; message?: string }; name?: string; message?: string };
     const name = failure.cause?.name ?? failure.name ?? 'Error';
     const cause = failure.cause?.message ?? failure.message ?? String(error);
-    return { status: 'FAILED', error: { name, cause }, transitions, openedCase };
+    return { status: 'FAILED', error: { name, cause }, ...counted() };
   }
 }
 
@@ -118,6 +148,18 @@ function caseOpenedBy(output: unknown): Case | undefined {
   if (!state?.opened) return undefined;
   const parsed = CaseSchema.safeParse(state.case);
   return parsed.success ? parsed.data : undefined;
+}
+
+/** The input a state entered with or the output it left with; over the quota, AWS fails the execution (limits.ts). */
+function statePayload(event: EventLog): StatePayload | undefined {
+  if (event.type !== 'StateEntered' && event.type !== 'StateExited') return undefined;
+  const direction = event.type === 'StateEntered' ? 'input' : 'output';
+  const bytes = payloadBytes(direction === 'input' ? event.state.input : event.state.output);
+  return { state: event.state.name, direction, bytes };
+}
+
+function limitError(limit: DataLimitExceeded): { name: string; cause: string } {
+  return { name: limit.name, cause: limit.message };
 }
 
 /** Sets TimeoutSeconds of the named Task states, at any depth (Map item processors, Parallel branches). */

@@ -17,15 +17,31 @@ import { caseRegions } from './open-case';
 const TargetSummarySchema = z.object({
   target: TargetSchema,
   status: z.enum(['complete', 'partial', 'failed']),
-  steps: z.record(z.string(), z.string()).default({}),
-  gaps: z.array(GapSchema).default([]),
+  steps: z.record(z.string(), z.string()).optional(),
+  /** Only when SummariseTarget itself failed (TargetNotSummarised); otherwise the gaps are in `target.summarised`. */
+  gaps: z.array(GapSchema).optional(),
 });
+
+/**
+ * CollectTargets' output: one SummariseTarget result per child execution. A child that failed anyway (the Distributed
+ * Map tolerates it) leaves an element that is no summary; it is skipped here and the report tells that target from
+ * the custody log, which names every failure and denial.
+ */
+const CollectedTargetsSchema = z
+  .array(z.unknown())
+  .default([])
+  .transform((items) =>
+    items.flatMap((item) => {
+      const parsed = TargetSummarySchema.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    }),
+  );
 /** ExamineEvidence and AnalyzeCase outputs: only their gaps matter here; the rest is read back from the evidence. */
 const PhaseOutputSchema = z.object({ gaps: z.array(GapSchema).default([]) }).passthrough();
 
 export const RenderReportInputSchema = z.object({
   case: CaseSchema,
-  targets: z.array(TargetSummarySchema).default([]),
+  targets: CollectedTargetsSchema,
   examine: PhaseOutputSchema.optional(),
   analysis: PhaseOutputSchema.optional(),
   /** The workstation examination per target (ExamineOnWorkstation's Map): its gaps belong in the report too. */

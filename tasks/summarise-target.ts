@@ -21,11 +21,15 @@ export type SummariseTargetInput = z.infer<typeof SummariseTargetInputSchema>;
 
 export type TargetStatus = 'complete' | 'partial' | 'failed';
 
+/**
+ * One element of CollectTargets' output, kept small: the Map's whole output for hundreds of targets must stay under the
+ * 256 KiB payload quota (docs/scale.md). Each step's verdict and every gap are in the custody log's `target.summarised`
+ * entry, where the report and the tabletop summary read them; the element only counts the gaps.
+ */
 export interface TargetSummary {
   readonly target: Target;
   readonly status: TargetStatus;
-  readonly steps: Readonly<Record<string, 'ok' | 'gaps' | 'failed'>>;
-  readonly gaps: readonly Gap[];
+  readonly gapCount: number;
 }
 
 /** Steps without which nothing else about the target could be collected. */
@@ -63,9 +67,9 @@ export async function summariseTarget(input: SummariseTargetInput, deps: TaskDep
   await store.record({
     action: 'target.summarised',
     target: input.target.instanceId,
-    details: { status, steps, gaps: gaps.length },
+    details: { status, steps, gaps },
   });
-  return { target: input.target, status, steps, gaps };
+  return { target: input.target, status, gapCount: gaps.length };
 }
 
 function stepGaps(result: unknown): Gap[] {

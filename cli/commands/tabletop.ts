@@ -9,6 +9,8 @@ import type { Scenario } from '../../sandbox/scenario';
 import { runCollectEvidence } from '../../statemachines/runner';
 import type { ProgressEvent, RunResult } from '../../statemachines/runner';
 import type { Case, Gap } from '../../tasks/lib/case';
+import type { CustodyEntry } from '../../tasks/lib/custody-log';
+import { custodyStoreFor } from '../../tasks/seal-case';
 import type { CliIo, ExitCode } from '../io';
 import { EXIT } from '../io';
 import { asDryRunRequest } from './dry-run';
@@ -36,9 +38,17 @@ export interface CaseSummary {
   readonly error?: string;
 }
 
+/** A CollectTargets element: its gaps are in the custody log's `target.summarised`, unless SummariseTarget failed. */
+interface TargetSummary {
+  readonly target: { readonly instanceId: string };
+  readonly status: string;
+  readonly gaps?: readonly Gap[];
+}
+
 interface CaseOutput {
   readonly case?: Case;
-  readonly targets?: readonly { target: { instanceId: string }; status: string; gaps: readonly Gap[] }[];
+  /** One element per child execution of the CollectTargets Distributed Map; a child that failed leaves no summary. */
+  readonly targets?: readonly unknown[];
   readonly workstations?: readonly { readonly gaps?: readonly Gap[] }[];
   readonly examine?: { readonly gaps?: readonly Gap[] };
   readonly analysis?: { readonly gaps?: readonly Gap[] };
@@ -60,21 +70,32 @@ export async function tabletop(options: TabletopOptions, io: CliIo): Promise<Exi
   io.out(`Custody tabletop: scenario ${scenario.name} (${mode}), sandbox only — no real AWS account is touched`);
   io.out(`  ${scenario.description}`);
   const render = renderProgress(io);
+  const deps = sandboxDeps(env, `tabletop-${timestamp()}`);
   const result = await runCollectEvidence(input, {
-    deps: sandboxDeps(env, `tabletop-${timestamp()}`),
+    deps,
     onProgress: (event: ProgressEvent) => render(event),
     // A scenario can shorten a state's TimeoutSeconds to rehearse a Lambda-style timeout (the faults scenario does).
     timeoutOverrides: scenario.stateTimeouts,
   });
   env.sandbox.saveState();
-  const summary = summarise(result, scenario, mode, out);
+  const summary = await summarise(result, scenario, mode, out, (caseId, region) =>
+    custodyStoreFor(deps, caseId, region).readEntries(),
+  );
   printSummary(summary, io);
   if (options.json) io.out(JSON.stringify(summary));
   if (summary.status === 'rejected') return EXIT.badInput;
   return summary.status === 'failed' ? EXIT.failed : EXIT.ok;
 }
 
-function summarise(result: RunResult, scenario: Scenario, mode: string, out: string): CaseSummary {
+type ReadEntries = (caseId: string, region: string) => Promise<readonly CustodyEntry[]>;
+
+async function summarise(
+  result: RunResult,
+  scenario: Scenario,
+  mode: string,
+  out: string,
+  readEntries: ReadEntries,
+): Promise<CaseSummary> {
   const output = (result.output ?? {}) as CaseOutput;
   const custodyCase = output.case;
   const base = { mode, scenario: scenario.name, manifest: null, report: null };
@@ -96,12 +117,11 @@ function summarise(result: RunResult, scenario: Scenario, mode: string, out: str
     };
   }
   const caseDirs = caseDirectories(scenario, out, custodyCase);
-  const targets = (output.targets ?? []).map((summary) => ({
-    instanceId: summary.target.instanceId,
-    status: summary.status,
-  }));
+  const summaries = collectedSummaries(output.targets);
+  const targets = summaries.map((summary) => ({ instanceId: summary.target.instanceId, status: summary.status }));
+  const recorded = await recordedGaps(custodyCase, readEntries);
   const gaps = [
-    ...(output.targets ?? []).flatMap((summary) => summary.gaps),
+    ...summaries.flatMap((summary) => summary.gaps ?? recorded.get(summary.target.instanceId) ?? []),
     ...(output.workstations ?? []).flatMap((workstation) => workstation.gaps ?? []),
     ...(output.examine?.gaps ?? []),
     ...(output.analysis?.gaps ?? []),
@@ -114,6 +134,29 @@ function summarise(result: RunResult, scenario: Scenario, mode: string, out: str
   const report =
     caseDir && existsSync(join(caseDir, 'report', 'report.html')) ? join(caseDir, 'report', 'report.html') : null;
   return { ...base, caseId: custodyCase.caseId, status, caseDir, caseDirs, targets, gaps, manifest, report };
+}
+
+/** A child execution that failed anyway leaves an element that is no summary (the Distributed Map tolerates it). */
+function collectedSummaries(elements: readonly unknown[] = []): TargetSummary[] {
+  return elements.filter((element): element is TargetSummary => {
+    const summary = element as Partial<TargetSummary> | null;
+    return typeof summary?.target?.instanceId === 'string' && typeof summary.status === 'string';
+  });
+}
+
+/** Each target's gaps as SummariseTarget recorded them (its last `target.summarised` entry), by instance id. */
+async function recordedGaps(custodyCase: Case, readEntries: ReadEntries): Promise<Map<string, Gap[]>> {
+  const gaps = new Map<string, Gap[]>();
+  const regions = [...new Set(custodyCase.targets.map((target) => target.region))].sort();
+  for (const region of regions) {
+    const entries = await readEntries(custodyCase.caseId, region).catch(() => []);
+    for (const entry of entries) {
+      const recorded = entry.details?.gaps;
+      if (entry.action === 'target.summarised' && entry.target && Array.isArray(recorded))
+        gaps.set(entry.target, recorded as Gap[]);
+    }
+  }
+  return gaps;
 }
 
 /** The local folders that mirror `s3://<bucket>/cases/<caseId>/`, one per region the case touched. */

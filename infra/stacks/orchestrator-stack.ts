@@ -15,6 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { CustodyConfig } from '../../tasks/lib/config';
 import { actionsFor, taskFileForState, usesPrincipal } from '../../tasks/lib/permissions';
+import { listStates } from '../../statemachines/definition';
 import { placeholders, readDefinition, taskStates } from '../asl';
 import type { TaskCode } from '../constructs/task-function';
 import { TaskFunction } from '../constructs/task-function';
@@ -154,6 +155,7 @@ export class OrchestratorStack extends Stack {
       );
     }
     if (placeholders(definition).includes('NotificationTopicArn')) this.topic.grantPublish(this.stateMachine);
+    this.allowDistributedMaps(definition, stateMachineArn, reasons);
 
     this.addTriggers(props.config);
     this.addAlarms();
@@ -164,6 +166,35 @@ export class OrchestratorStack extends Stack {
       new CfnOutput(this, 'OperatorRoleArn', { value: this.operatorRole.role.roleArn });
     }
     reasons.acknowledgeAll();
+  }
+
+  /**
+   * A Distributed Map starts its iterations as child executions of this same state machine and watches or stops them
+   * ("IAM policies for using Distributed Map states", Step Functions Developer Guide). The ARNs are built from the fixed
+   * name, not from `this.stateMachine`, whose ARN would make its own role depend on it (a circular reference).
+   */
+  private allowDistributedMaps(definition: string, stateMachineArn: string, reasons: WildcardReasons): void {
+    const labels = listStates(JSON.parse(definition) as unknown)
+      .filter((state) => state.mode === 'DISTRIBUTED')
+      .map((state) => state.label ?? state.name);
+    if (labels.length === 0) return;
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
+    );
+    const children = labels.map((label) =>
+      reasons.resource(
+        this.formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${STATE_MACHINE_NAME}/${label}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+        `the child executions of the ${label} Distributed Map are named by Step Functions when it starts them`,
+      ),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: children }),
+    );
   }
 
   private addTriggers(config: CustodyConfig): void {

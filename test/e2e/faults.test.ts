@@ -19,7 +19,7 @@ const BUCKET = 'custody-evidence-333333333333-eu-west-1';
 
 interface Output {
   case: { caseId: string };
-  targets: { target: { instanceId: string }; status: string; gaps: Gap[] }[];
+  targets: { target: { instanceId: string }; status: string; gapCount: number }[];
 }
 
 function files(dir: string): string[] {
@@ -36,8 +36,17 @@ describe('a case under every fault of the faults scenario', () => {
   let output: Output;
   let caseDir: string;
   const progress: ProgressEvent[] = [];
-  const gapsOf = (instanceId: string): Gap[] =>
-    output.targets.find((t) => t.target.instanceId === instanceId)?.gaps ?? [];
+  // A target's gaps are in its `target.summarised` custody entry; the Map's output only counts them.
+  const gapsOf = (instanceId: string): Gap[] => {
+    const entries = readFileSync(join(caseDir, 'custody.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { action: string; target?: string; details?: { gaps?: Gap[] } });
+    const summarised = entries.filter((entry) => entry.action === 'target.summarised' && entry.target === instanceId);
+    const gaps = summarised.at(-1)?.details?.gaps ?? [];
+    expect(output.targets.find((t) => t.target.instanceId === instanceId)?.gapCount).toBe(gaps.length);
+    return gaps;
+  };
 
   beforeAll(async () => {
     env = createSandboxEnvironment({ scenario, root: mkdtempSync(join(tmpdir(), 'custody-faults-')) });

@@ -215,6 +215,28 @@ describe('the orchestrator', () => {
     expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');
   });
 
+  it('lets the state machine start its Distributed Map children and only describe or stop those', () => {
+    const [machine] = Object.values(orchestrator.findResources('AWS::StepFunctions::StateMachine'));
+    const role = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statesStatements = roleStatements(orchestrator)
+      .filter((statement) => statement.role === role && JSON.stringify(statement.Action).includes('states:'))
+      .map((statement) => ({ Action: statement.Action, Resource: JSON.stringify(statement.Resource) }));
+    expect(statesStatements).toEqual([
+      {
+        Action: 'states:StartExecution',
+        Resource: expect.stringMatching(/:states:eu-west-1:111111111111:stateMachine:custody-collect-evidence"/),
+      },
+      {
+        Action: ['states:DescribeExecution', 'states:StopExecution'],
+        Resource: expect.stringMatching(
+          /:states:eu-west-1:111111111111:execution:custody-collect-evidence\/CollectTarget:\*"/,
+        ),
+      },
+    ]);
+    // The ARNs name the machine by its fixed name: a reference to its own ARN would be a circular dependency.
+    for (const statement of statesStatements) expect(statement.Resource).not.toMatch(/"Ref":"StateMachine/);
+  });
+
   it('runs one Node.js 22 arm64 Lambda with active tracing per Task state', () => {
     const states = taskStates(definition);
     expect(states.length).toBeGreaterThan(0);

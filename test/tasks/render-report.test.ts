@@ -1,5 +1,6 @@
 // RenderReport: the case report (json, md, html) written as evidence before the seal, from what the real tasks recorded.
 import { createHash } from 'node:crypto';
+import type { Gap } from '../../tasks/lib/case';
 import type { ReportModel } from '../../tasks/lib/report';
 import type { RenderReportInput, RenderReportOutput } from '../../tasks/render-report';
 import { RenderReportInputSchema, renderCaseReport } from '../../tasks/render-report';
@@ -59,12 +60,17 @@ describe('RenderReport on a collected case', () => {
     expect(md).toContain(built.kase.finding!.arn);
   });
 
-  it('gives the target the status SummariseTarget gave it, step by step', () => {
+  it('gives the target the status SummariseTarget gave it, step by step as its custody entry records them', async () => {
+    const summarised = (await entriesOf(built)).find((entry) => entry.action === 'target.summarised');
+    expect(built.summary).not.toHaveProperty('steps');
+    expect(Object.keys(summarised?.details?.steps ?? {})).toEqual(
+      expect.arrayContaining(['PreserveInstance', 'IsolateNetwork', 'SnapshotVolumes', 'CollectLogs']),
+    );
     expect(model.targets).toHaveLength(1);
     expect(model.targets[0]).toMatchObject({
       instanceId: 'i-0c0ffee1234567890',
       status: built.summary.status,
-      steps: built.summary.steps,
+      steps: summarised?.details?.steps,
     });
     expect(model.status).toBe(built.summary.status === 'complete' && model.gaps.length === 0 ? 'complete' : 'partial');
   });
@@ -162,8 +168,11 @@ describe('RenderReport with gaps', () => {
       built.ctx.deps,
     );
     const model = JSON.parse(await caseObject(built, 'report/report.json')) as ReportModel;
-    expect(built.summary.gaps.length).toBeGreaterThanOrEqual(2);
-    for (const gap of built.summary.gaps) expect(model.gaps).toContainEqual(gap);
+    const summarised = (await entriesOf(built)).find((entry) => entry.action === 'target.summarised');
+    const recorded = summarised?.details?.gaps as Gap[];
+    expect(built.summary.gapCount).toBe(recorded.length);
+    expect(recorded.length).toBeGreaterThanOrEqual(2);
+    for (const gap of recorded) expect(model.gaps).toContainEqual(gap);
     expect(model.gaps).toContainEqual({ target: 'case', step: 'ExamineEvidence', reason: 'examined with a note' });
     expect(model.gaps.some((gap) => /console unavailable/.test(gap.reason))).toBe(true);
     expect(model.targets[0].status).toBe('partial');
@@ -174,6 +183,22 @@ describe('RenderReport with gaps', () => {
     });
     const html = await caseObject(built, 'report/report.html');
     expect(html).toContain('the SSM agent is offline');
+  });
+
+  it('still reports a target whose child execution failed, from what its custody log recorded', async () => {
+    const built = await buildCase('collect', undefined, { logs: false });
+    // A Distributed Map child that failed leaves an element that is no SummariseTarget result.
+    const failedChild = { Error: 'States.Timeout', Cause: 'the child execution timed out' };
+    const input = RenderReportInputSchema.parse({ case: built.kase, targets: [failedChild] });
+    expect(input.targets).toEqual([]);
+    await renderCaseReport(input, built.ctx.deps);
+    const model = JSON.parse(await caseObject(built, 'report/report.json')) as ReportModel;
+    const summarised = (await entriesOf(built)).find((entry) => entry.action === 'target.summarised');
+    expect(model.targets[0]).toMatchObject({
+      instanceId: 'i-0c0ffee1234567890',
+      status: summarised?.details?.status,
+      steps: summarised?.details?.steps,
+    });
   });
 
   it('keeps the first report when retried, because evidence is write-once', async () => {

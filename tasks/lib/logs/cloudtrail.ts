@@ -7,7 +7,17 @@ import { pacer } from './paging';
 /** LookupEvents takes a time range and at most one attribute per request, and returns at most 50 events a page. */
 export const LOOKUP_PAGE_SIZE = 50;
 
-export const LOOKUP_PACING: PacingOptions = { minIntervalMs: 500, maxAttempts: 8, backoffBaseMs: 250 };
+/**
+ * "The rate of lookup requests is limited to two per second, per account, per Region" (CloudTrail API Reference,
+ * LookupEvents). CloudTrail counts a call when it arrives, and arrivals jitter by the request's latency, so turns are a
+ * little wider than 500 ms: a turn taken late must not land within the second of the turn two before it.
+ */
+export const LOOKUP_PACING: PacingOptions = { minIntervalMs: 520, maxAttempts: 8, backoffBaseMs: 250 };
+
+/** The schedule every LookupEvents of one account and region in this process shares (the quota's own scope). */
+export function lookupQuotaKey(accountId: string, region: string): string {
+  return `cloudtrail:LookupEvents/${accountId}/${region}`;
+}
 
 export interface CloudTrailQuery {
   readonly attributes: readonly LookupAttribute[];
@@ -29,7 +39,10 @@ export function instanceLookups(instanceId: string, resourceIds: readonly string
   ];
 }
 
-/** Every event matching any of the attributes, each once (by EventId), as pages arrive. */
+/**
+ * Every event matching any of the attributes, each once (by EventId), as pages arrive. Give `pacing.sharedKey`
+ * (`lookupQuotaKey`) so concurrent lookups of one account and region in this process take turns instead of colliding.
+ */
 export async function* lookupEvents(
   client: CloudTrailClient,
   query: CloudTrailQuery,

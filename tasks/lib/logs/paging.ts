@@ -1,4 +1,4 @@
-// Polite paging for log APIs: a minimum interval between calls and jittered back-off on throttling.
+// Polite paging for log APIs: calls spaced by a minimum interval (shared per quota within the process) and jittered back-off on throttling.
 import { TRANSIENT_AWS_ERRORS, TransientError, errorName } from '../errors';
 
 export interface PacingOptions {
@@ -7,20 +7,51 @@ export interface PacingOptions {
   /** Tries of one call before its throttling is reported as a TransientError. */
   readonly maxAttempts: number;
   readonly backoffBaseMs: number;
+  /**
+   * The quota the calls count against (e.g. `cloudtrail:LookupEvents/<account>/<region>`): every pacer of this process with
+   * the same key takes its turns from one schedule, so concurrent collectors stay under the quota together instead of
+   * colliding and backing off. Without it the pacer spaces only its own calls.
+   */
+  readonly sharedKey?: string;
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Calls `call` no faster than the interval; throttling and 5xx are retried with full-jitter exponential back-off. */
+/** The next free turn of one schedule; a turn is reserved before waiting, so concurrent callers never take the same one. */
+interface Schedule {
+  next: number;
+}
+
+const sharedSchedules = new Map<string, Schedule>();
+
+function scheduleFor(key: string | undefined): Schedule {
+  if (key === undefined) return { next: 0 };
+  const existing = sharedSchedules.get(key);
+  if (existing) return existing;
+  const created = { next: 0 };
+  sharedSchedules.set(key, created);
+  return created;
+}
+
+/**
+ * Calls `call` no faster than the interval; throttling and 5xx are retried with full-jitter exponential back-off. Separate
+ * processes (Lambda invocations) cannot share a schedule, so between them the back-off is what settles the quota.
+ */
 export function pacer(options: PacingOptions): <T>(call: () => Promise<T>) => Promise<T> {
   const sleep = options.sleep ?? defaultSleep;
-  let last = 0;
+  const now = options.now ?? Date.now;
+  const schedule = scheduleFor(options.sharedKey);
+  async function takeTurn(): Promise<void> {
+    const turn = Math.max(now(), schedule.next);
+    schedule.next = turn + options.minIntervalMs;
+    // A timer may fire a millisecond early; wait again rather than call before the turn.
+    for (let wait = turn - now(); wait > 0; wait = turn - now()) await sleep(wait);
+  }
   return async <T>(call: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt += 1) {
-      const wait = last + options.minIntervalMs - Date.now();
-      if (wait > 0) await sleep(wait);
-      last = Date.now();
+      await takeTurn();
       try {
         return await call();
       } catch (error) {

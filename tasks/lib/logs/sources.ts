@@ -8,7 +8,7 @@ import type { Case, Target } from '../case';
 import type { LogSources } from '../config';
 import { errorMessage, errorName } from '../errors';
 import type { InstanceFacts } from '../instance-facts';
-import { LOOKUP_PACING, cloudTrailLine, instanceLookups, lookupEvents } from './cloudtrail';
+import { LOOKUP_PACING, cloudTrailLine, instanceLookups, lookupEvents, lookupQuotaKey } from './cloudtrail';
 import { flowFilterPattern } from './flow-log';
 import type { PacingOptions } from './paging';
 import { pacer } from './paging';
@@ -49,7 +49,7 @@ export function planSources(context: PlanContext): LogSourcePlan[] {
   return [cloudTrailPlan(context), flowPlan(context), dnsPlan(context), configPlan(context), findingPlan(context)];
 }
 
-function cloudTrailPlan({ instance, window, clients, pacing }: PlanContext): LogSourcePlan {
+function cloudTrailPlan({ target, instance, window, clients, pacing }: PlanContext): LogSourcePlan {
   const resourceIds = [
     ...instance.volumes.map((volume) => volume.volumeId),
     ...instance.networkInterfaces.map((eni) => eni.networkInterfaceId),
@@ -63,8 +63,11 @@ function cloudTrailPlan({ instance, window, clients, pacing }: PlanContext): Log
     partial: [],
     async *lines() {
       const query = { attributes, startTime: window.start, endTime: window.end };
-      for await (const event of lookupEvents(clients.cloudTrail(), query, pacing?.lookup ?? LOOKUP_PACING))
-        yield cloudTrailLine(event);
+      const shared = {
+        sharedKey: lookupQuotaKey(target.accountId, target.region),
+        ...(pacing?.lookup ?? LOOKUP_PACING),
+      };
+      for await (const event of lookupEvents(clients.cloudTrail(), query, shared)) yield cloudTrailLine(event);
     },
   };
 }

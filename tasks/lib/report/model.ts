@@ -33,12 +33,12 @@ export interface ReportCase {
   };
 }
 
-/** What SummariseTarget returned for a target. */
+/** What SummariseTarget returned for a target; its steps' verdicts are in the custody log's `target.summarised`. */
 export interface TargetSummaryInput {
   readonly target: Target;
   readonly status: string;
-  readonly steps: Readonly<Record<string, string>>;
-  readonly gaps: readonly Gap[];
+  readonly steps?: Readonly<Record<string, string>>;
+  readonly gaps?: readonly Gap[];
 }
 
 /** Sizes that drive a dry run's estimate: volumes and memory of an instance. */
@@ -202,7 +202,12 @@ function reportTarget(
   const status = (summary?.status ??
     summarised?.status ??
     (input.case.mode === 'dry-run' ? 'planned' : 'unknown')) as TargetStatus;
-  const gaps = summary ? [...summary.gaps] : derivedGaps(target, own);
+  const recorded = summarised?.gaps;
+  const gaps = summary?.gaps
+    ? [...summary.gaps]
+    : Array.isArray(recorded)
+      ? (recorded as Gap[])
+      : derivedGaps(target, own);
   const actions = own.filter((entry) => entry.action !== 'target.summarised').map(toAction);
   return {
     instanceId: target.instanceId,
