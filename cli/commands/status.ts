@@ -92,6 +92,8 @@ interface CaseOutput {
   readonly targets?: readonly {
     readonly target?: { readonly instanceId?: string };
     readonly status?: string;
+    /** A target's summary counts its gaps (the gaps themselves are in its `target.summarised` custody entry). */
+    readonly gapCount?: number;
     readonly gaps?: readonly unknown[];
   }[];
   readonly duplicate?: unknown;
@@ -110,7 +112,7 @@ export function describeOutput(output: string | undefined, io: CliIo): void {
   if (parsed.duplicate) io.out('Outcome: duplicate trigger, the case was already open');
   for (const summary of parsed.targets ?? []) {
     io.out(
-      `Target:  ${summary.target?.instanceId ?? '?'} ${summary.status ?? '?'} (${summary.gaps?.length ?? 0} gap(s))`,
+      `Target:  ${summary.target?.instanceId ?? '?'} ${summary.status ?? '?'} (${summary.gapCount ?? summary.gaps?.length ?? 0} gap(s))`,
     );
   }
 }

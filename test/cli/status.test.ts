@@ -1,6 +1,6 @@
 import { casesCommand } from '../../cli/commands/cases';
 import { startCommand } from '../../cli/commands/start';
-import { statusCommand } from '../../cli/commands/status';
+import { describeOutput, statusCommand } from '../../cli/commands/status';
 import { caseIdForFinding } from '../../tasks/triage';
 import { cliWorld } from './start-helpers';
 
@@ -91,5 +91,22 @@ describe('custody status and custody cases', () => {
     expect(JSON.parse(world.stdout[0])).toEqual([]);
     const [call] = world.env.sandbox.callsOf('SFN', 'ListExecutions').slice(-1);
     expect(call.input).toMatchObject({ statusFilter: 'FAILED', maxResults: 20 });
+  });
+});
+
+describe('the targets line of custody status', () => {
+  it("counts each target's gaps from its summary, as CollectTargets leaves it", () => {
+    const lines: string[] = [];
+    const output = {
+      targets: [
+        { target: { instanceId: 'i-0c0ffee1234567890' }, status: 'partial', gapCount: 3 },
+        { target: { instanceId: 'i-0c0ffee1234567891' }, status: 'failed', gaps: [{ step: 'SummariseTarget' }] },
+      ],
+    };
+    describeOutput(JSON.stringify(output), { out: (line) => lines.push(line), err: () => undefined });
+    expect(lines).toEqual([
+      'Target:  i-0c0ffee1234567890 partial (3 gap(s))',
+      'Target:  i-0c0ffee1234567891 failed (1 gap(s))',
+    ]);
   });
 });
