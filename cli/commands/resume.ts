@@ -87,7 +87,8 @@ export async function startResume(
 }
 
 /** The case's executions in order: the original (named by the case id), then each resume, until a name is unused. */
-async function executionsOf(
+/** A case's executions in order: `<caseId>`, then each `<caseId>-resume-<n>` that exists. */
+export async function executionsOf(
   sfn: SFNClient,
   stateMachineArn: string,
   caseId: string,

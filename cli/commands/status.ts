@@ -8,6 +8,7 @@ import type { AwsContext, AwsOptions, CommandEnv } from '../aws-context';
 import { consoleLink, executionArnFor, realSleep, resolveAwsContext } from '../aws-context';
 import type { CliIo, ExitCode } from '../io';
 import { EXIT } from '../io';
+import { executionsOf } from './resume';
 
 const TERMINAL = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 
@@ -130,10 +131,14 @@ export async function statusCommand(
   env: CommandEnv = {},
 ): Promise<ExitCode> {
   const context = resolveAwsContext(options, env, false);
-  const executionArn = caseOrArn.startsWith('arn:') ? caseOrArn : executionArnFor(context.stateMachineArn, caseOrArn);
   if (!caseOrArn.startsWith('arn:') && !/^[0-9a-f-]{36}$/i.test(caseOrArn))
     throw new InvalidInputError(`not a case id or execution ARN: ${caseOrArn}`);
   const sfn = context.clients.orchestrator(context.region).sfn();
+  // A case id means the case's latest execution: a resumed case runs on as `<caseId>-resume-<n>`.
+  const executions = caseOrArn.startsWith('arn:') ? [] : await executionsOf(sfn, context.stateMachineArn, caseOrArn);
+  const executionArn = caseOrArn.startsWith('arn:')
+    ? caseOrArn
+    : (executions[executions.length - 1]?.executionArn ?? executionArnFor(context.stateMachineArn, caseOrArn));
   let execution: DescribeExecutionCommandOutput;
   try {
     execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -146,7 +151,9 @@ export async function statusCommand(
   const renderer = historyRenderer(quiet);
   renderer.render(await readHistory(sfn, executionArn));
   const summary = renderer.summary();
-  io.out(`Case:    ${execution.name}`);
+  const caseId = (execution.name ?? '').replace(/-resume-\d+$/, '');
+  io.out(`Case:    ${caseId}`);
+  if (execution.name !== caseId) io.out(`Run:     ${execution.name} (a resume of the case)`);
   io.out(`Status:  ${execution.status}${execution.stopDate ? ` (ended ${execution.stopDate.toISOString()})` : ''}`);
   io.out(`Started: ${execution.startDate?.toISOString() ?? '?'}`);
   io.out(`Phase:   ${summary.phase ?? 'not started'}`);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCommand } from '../../cli/commands/start';
+import { statusCommand } from '../../cli/commands/status';
 import { loadScenario } from '../../sandbox/scenario';
 import type { Scenario } from '../../sandbox/scenario';
 import { stageCaptureTools } from '../../sandbox/ssm-agent';
@@ -187,6 +188,20 @@ describe('resuming a case whose execution failed at SealCase', () => {
     expect([...plan.networkInterfaces]).toEqual([['eni-0a1b2c3d4e5f60001', ['sg-0web00000000000001']]]);
     expect(plan.autoScalingGroup?.name).toBe('web-asg');
     expect(plan.revokePolicies).toHaveLength(1);
+  });
+
+  it('shows the resumed run, not the failed one, when custody status is given the case id', async () => {
+    world.stdout.splice(0);
+    const code = await statusCommand(caseId, { config: world.configFile }, world.io, world.commandEnv);
+    expect(code).toBe(0);
+    expect(world.stdout).toEqual(
+      expect.arrayContaining([
+        `Case:    ${caseId}`,
+        `Run:     ${caseId}-resume-1 (a resume of the case)`,
+        expect.stringMatching(/^Status: {2}SUCCEEDED /),
+      ]),
+    );
+    world.stdout.splice(0);
   });
 
   it('refuses to resume the case again once it is sealed, starting nothing', async () => {
