@@ -18,6 +18,8 @@ export const NotifyInputSchema = z.object({
     .object({ status: z.string().max(64).optional(), gaps: z.array(GapSchema).optional() })
     .passthrough()
     .optional(),
+  /** RenderReport's output (or its caught error): where this run's report went, a resumed run's included. */
+  report: z.unknown().optional(),
 });
 export type NotifyInput = z.infer<typeof NotifyInputSchema>;
 
@@ -33,8 +35,15 @@ export interface NotifyOutput {
 
 const TOPIC_REGION = /^arn:aws(?:-cn|-us-gov)?:sns:([a-z0-9-]+):\d{12}:/;
 
-/** Where each region's report is (report.html; report.md and report.json next to it). */
-export function reportLocations(custodyCase: Case, deps: TaskDeps): string[] {
+const RenderedSchema = z.object({ reports: z.array(z.object({ location: z.string().startsWith('s3://') })) });
+
+/**
+ * Where each region's report is (report.html; report.md and report.json next to it): as RenderReport wrote it when it
+ * did (a resumed run writes report/resume-<n>/), else where a first run puts it.
+ */
+export function reportLocations(custodyCase: Case, deps: TaskDeps, rendered?: unknown): string[] {
+  const written = RenderedSchema.safeParse(rendered);
+  if (written.success && written.data.reports.length > 0) return written.data.reports.map((report) => report.location);
   return caseRegions(custodyCase).flatMap((region) => {
     const destination = deps.config.regions[region];
     return destination
@@ -66,7 +75,7 @@ export function notificationText(input: NotifyInput, deps: TaskDeps): { subject:
       : []),
     `Requested by: ${c.requestedBy}${c.reason ? ` (${c.reason})` : ''}`,
     ...(gaps.length > 0 ? [`Gaps: ${gaps.length}; first: ${gaps[0].target} ${gaps[0].step}: ${gaps[0].reason}`] : []),
-    ...reportLocations(c, deps).map((location) => `Report: ${location}`),
+    ...reportLocations(c, deps, input.report).map((location) => `Report: ${location}`),
   ];
   return { subject, message: lines.join('\n').slice(0, 8000) };
 }
@@ -96,7 +105,7 @@ async function updateFinding(input: NotifyInput, deps: TaskDeps, gaps: Gap[]): P
         new BatchUpdateFindingsCommand({
           FindingIdentifiers: [identifier],
           Note: {
-            Text: `Custody case ${input.case.caseId}: ${input.event} (${statusOf(input)}). ${reportLocations(input.case, deps).join(' ')}`.slice(
+            Text: `Custody case ${input.case.caseId}: ${input.event} (${statusOf(input)}). ${reportLocations(input.case, deps, input.report).join(' ')}`.slice(
               0,
               512,
             ),

@@ -40,6 +40,28 @@ describe('Notify', () => {
     expect(output.gaps).toEqual([]);
   });
 
+  it("points a resumed run's message at the report that run wrote, not the first run's", async () => {
+    const ctx = makeTestContext();
+    const resumed = REPORT.replace('/report/report.html', '/report/resume-1/report.html');
+    const parsed = NotifyInputSchema.parse({
+      case: logCase(),
+      event: 'finished',
+      report: { caseId: logCase().caseId, reports: [{ region: 'eu-west-1', location: resumed }], gaps: [] },
+    });
+    await notify(parsed, ctx.deps);
+    const topic = ctx.env.sandbox.account('111111111111')!.snsTopics!.find((t) => t.topicArn === TOPIC)!;
+    expect(topic.messages[0].message).toContain(`Report: ${resumed}`);
+    expect(topic.messages[0].message).not.toContain(`Report: ${REPORT}`);
+  });
+
+  it('falls back to where a first run puts the report when RenderReport failed', async () => {
+    const ctx = makeTestContext();
+    const failed = { Error: 'EvidenceWriteError', Cause: 'denied' };
+    await notify(NotifyInputSchema.parse({ case: logCase(), event: 'finished', report: failed }), ctx.deps);
+    const topic = ctx.env.sandbox.account('111111111111')!.snsTopics!.find((t) => t.topicArn === TOPIC)!;
+    expect(topic.messages[0].message).toContain(`Report: ${REPORT}`);
+  });
+
   it('marks the GuardDuty finding NOTIFIED in Security Hub with a note naming the case', async () => {
     const ctx = makeTestContext();
     const kase = logCase();
