@@ -11,7 +11,7 @@ import { clientToken } from '../../tasks/start-workstation';
 import type { Case } from '../../tasks/lib/case';
 import type { TaskDeps } from '../../tasks/lib/task';
 import { runCollectEvidence } from '../../statemachines/runner';
-import type { RunResult } from '../../statemachines/runner';
+import type { ProgressEvent, RunResult } from '../../statemachines/runner';
 
 const BUCKET = 'custody-evidence-333333333333-eu-west-1';
 
@@ -48,4 +48,29 @@ describe('a workstation case through the state machine', () => {
       clientToken({ case: output.case, target, execution: deps.actor.execution }, 'workstation'),
     );
   });
+});
+
+describe('a case that does not ask for a workstation', () => {
+  it('skips the workstation Map: no workstation state runs and the forensics account is not asked about one', async () => {
+    const scenario = loadScenario('compromised-web-server');
+    for (const account of scenario.accounts)
+      for (const region of Object.values(account.regions)) delete region.generatedLogs;
+    const env = createSandboxEnvironment({ scenario, root: mkdtempSync(join(tmpdir(), 'custody-no-workstation-')) });
+    await stageCaptureTools(env.sandbox, BUCKET);
+    const entered: string[] = [];
+    const run = await runCollectEvidence(scenario.trigger, {
+      deps: sandboxDeps(env, 'no-workstation'),
+      onProgress: (event: ProgressEvent) => {
+        if (event.kind === 'started' && event.state) entered.push(event.state);
+      },
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(entered).toEqual(expect.arrayContaining(['WorkstationWanted', 'NoWorkstation', 'ExamineEvidence']));
+    expect(entered.filter((state) => /Workstation$/.test(state) && state !== 'NoWorkstation')).toEqual([]);
+    expect((run.output as { workstations: unknown[] }).workstations).toEqual([]);
+    const workstationCalls = env.sandbox.calls.filter(
+      (call) => call.accountId === '333333333333' && /Instances|Volume/.test(call.operation),
+    );
+    expect(workstationCalls).toEqual([]);
+  }, 60_000);
 });
