@@ -7,7 +7,7 @@
 //   .s3meta/<bucket>/uploads/<uploadId>/       parts of multipart uploads in progress
 //   .s3meta/<bucket>/tmp/                      bodies being received, before their checksum is verified
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ChecksumAlgorithm, StoredChecksum } from './s3-checksums';
 
@@ -98,23 +98,89 @@ export function versionBodyPath(root: string, meta: ObjectMeta, version: Version
     : versionPath(root, meta.bucket, version.versionId);
 }
 
+/**
+ * One bucket's metadata held in this process, sorted by key, so a listing reads no file: writeObjectMeta keeps it in step,
+ * and it is read again from disk whenever the folder changed behind it (another process wrote to the bucket). Without it a
+ * case of hundreds of targets, whose bucket holds tens of thousands of keys, would read them all on every ListObjectsV2.
+ */
+interface BucketIndex {
+  /** The objects folder's mtime when the index last matched it. */
+  stamp: number;
+  readonly keys: Buffer[];
+  readonly metas: ObjectMeta[];
+}
+
+const indexes = new Map<string, BucketIndex>();
+
+function stampOf(dir: string): number | undefined {
+  return existsSync(dir) ? statSync(dir).mtimeMs : undefined;
+}
+
+/** The first index whose key is not below `key` (UTF-8 binary order, as S3 sorts). */
+function lowerBound(keys: readonly Buffer[], key: Buffer): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (Buffer.compare(keys[middle], key) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function loadIndex(dir: string): BucketIndex | undefined {
+  const stamp = stampOf(dir);
+  if (stamp === undefined) return undefined;
+  const cached = indexes.get(dir);
+  if (cached && cached.stamp === stamp) return cached;
+  const metas = readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as ObjectMeta)
+    .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  const index = { stamp, keys: metas.map((meta) => Buffer.from(meta.key)), metas };
+  indexes.set(dir, index);
+  return index;
+}
+
+function upsert(index: BucketIndex, meta: ObjectMeta): void {
+  const key = Buffer.from(meta.key);
+  const at = lowerBound(index.keys, key);
+  if (at < index.keys.length && index.keys[at].equals(key)) index.metas[at] = meta;
+  else {
+    index.keys.splice(at, 0, key);
+    index.metas.splice(at, 0, meta);
+  }
+}
+
 /** Writes a key's metadata atomically (rename), so a reader never sees half a file. */
 export function writeObjectMeta(root: string, meta: ObjectMeta): void {
   const file = metaFile(root, meta.bucket, meta.key);
-  mkdirSync(dirname(file), { recursive: true });
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true });
+  const before = stampOf(dir);
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(meta, null, 2));
+  const text = JSON.stringify(meta, null, 2);
+  writeFileSync(temp, text);
   renameSync(temp, file);
+  const index = indexes.get(dir);
+  if (!index) return;
+  if (index.stamp !== before) {
+    indexes.delete(dir);
+    return;
+  }
+  // The index holds its own copy: callers go on changing the meta they wrote (locks, new versions) and write it again.
+  upsert(index, JSON.parse(text) as ObjectMeta);
+  index.stamp = stampOf(dir) ?? index.stamp;
 }
 
-/** Every key's metadata in a bucket, sorted by key (UTF-8 binary order, as S3 lists). */
-export function listObjectMeta(root: string, bucket: string): ObjectMeta[] {
-  const dir = metaDir(root, bucket, 'objects');
-  if (!existsSync(dir)) return [];
-  const all = readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as ObjectMeta);
-  return all.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+/** Every key's metadata in a bucket (or only the keys under `prefix`), sorted by key (UTF-8 binary order, as S3 lists). */
+export function listObjectMeta(root: string, bucket: string, prefix = ''): readonly ObjectMeta[] {
+  const index = loadIndex(metaDir(root, bucket, 'objects'));
+  if (!index) return [];
+  const start = lowerBound(index.keys, Buffer.from(prefix));
+  let end = start;
+  while (end < index.metas.length && index.metas[end].key.startsWith(prefix)) end += 1;
+  return index.metas.slice(start, end);
 }
 
 /** Whether a version is protected from deletion now: retention not yet expired. */

@@ -71,14 +71,24 @@ function comparison(op: string, expected: string): (value: string) => boolean {
   }
 }
 
+/** Merged groups per region state, reused while the hand-written events stay as they were (the same count). */
+const merged = new WeakMap<object, Map<string, { readonly written: number; readonly events: LogEventLine[] }>>();
+
 /** A group's events, hand-written and generated, in time order; undefined when the group does not exist. */
-function groupEvents(ctx: CallContext, name: string): LogEventLine[] | undefined {
+function groupEvents(ctx: CallContext, name: string): readonly LogEventLine[] | undefined {
   const written = ctx.regionState.logGroups.find((group) => group.name === name);
   const generated = generatedLogGroupsOf(ctx.regionState).get(name);
   if (!written && !generated) return undefined;
+  const groups = merged.get(ctx.regionState) ?? new Map();
+  merged.set(ctx.regionState, groups);
+  const count = written?.events.length ?? 0;
+  const cached = groups.get(name);
+  if (cached && cached.written === count) return cached.events;
   const events = [...(generated ?? [])];
   for (const event of written?.events ?? []) events.push(event);
-  return events.sort((a, b) => a.timestamp - b.timestamp);
+  events.sort((a, b) => a.timestamp - b.timestamp);
+  groups.set(name, { written: count, events });
+  return events;
 }
 
 function filterLogEvents(ctx: CallContext, input: FilterLogEventsCommandInput): Partial<FilterLogEventsCommandOutput> {

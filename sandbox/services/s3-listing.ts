@@ -37,8 +37,8 @@ export function listObjects(
   const after = input.ContinuationToken
     ? Buffer.from(input.ContinuationToken, 'base64url').toString()
     : (input.StartAfter ?? '');
-  const current = listObjectMeta(store.root, bucket.name)
-    .filter((meta) => meta.key.startsWith(prefix) && currentVersion(meta))
+  const current = listObjectMeta(store.root, bucket.name, prefix)
+    .filter((meta) => currentVersion(meta))
     .map((meta) => ({ key: meta.key, version: currentVersion(meta)! }));
   const entries = rollUp(
     current.map((item) => item.key),
@@ -82,9 +82,9 @@ export function listVersions(
   const { store, bucket } = accessBucket(ctx, input.Bucket);
   const prefix = input.Prefix ?? '';
   const max = Math.min(input.MaxKeys ?? PAGE_LIMIT, PAGE_LIMIT);
-  const all = listObjectMeta(store.root, bucket.name)
-    .filter((meta) => meta.key.startsWith(prefix))
-    .flatMap((meta) => meta.versions.map((version, index) => ({ key: meta.key, version, latest: index === 0 })));
+  const all = listObjectMeta(store.root, bucket.name, prefix).flatMap((meta) =>
+    meta.versions.map((version, index) => ({ key: meta.key, version, latest: index === 0 })),
+  );
   let start = 0;
   if (input.KeyMarker) {
     const markerIndex = all.findIndex(
