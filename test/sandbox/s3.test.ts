@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -220,6 +220,39 @@ describe('sandbox S3 objects', () => {
     expect(pages).toBe(3);
     const folders = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'cases/', Delimiter: '/' }));
     expect(folders.CommonPrefixes?.map((prefix) => prefix.Prefix)).toEqual(['cases/c1/', 'cases/c2/']);
+  });
+
+  it('lists keys under a prefix in UTF-8 byte order, including keys written after the first listing', async () => {
+    const { s3 } = setup();
+    for (const key of ['cases/c1/b', 'cases/c1/a', 'cases/c10/x', 'cases/c1/\u00e9', 'cases/c0/z'])
+      await put(s3, key, key);
+    const list = async (prefix: string) =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((c) => c.Key);
+    expect(await list('cases/c1/')).toEqual(['cases/c1/a', 'cases/c1/b', 'cases/c1/\u00e9']);
+    await put(s3, 'cases/c1/aa', 'later');
+    expect(await list('cases/c1/')).toEqual(['cases/c1/a', 'cases/c1/aa', 'cases/c1/b', 'cases/c1/\u00e9']);
+    expect(await list('cases/c1')).toEqual([
+      'cases/c1/a',
+      'cases/c1/aa',
+      'cases/c1/b',
+      'cases/c1/\u00e9',
+      'cases/c10/x',
+    ]);
+  });
+
+  it('lists what another process wrote into the bucket folder since this one last listed it', async () => {
+    const { s3, root } = setup();
+    await put(s3, 'cases/c1/a', 'a');
+    const list = async () =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'cases/' }))).Contents ?? []).map(
+        (c) => c.Key,
+      );
+    expect(await list()).toEqual(['cases/c1/a']);
+    // Another process's write: a metadata file appears in the folder without this process's store knowing.
+    const meta = readObjectMeta(root, BUCKET, 'cases/c1/a')!;
+    const other = join(root, '.s3meta', BUCKET, 'objects', `${encodeURIComponent('cases/c2/b')}.json`);
+    writeFileSync(other, JSON.stringify({ ...meta, key: 'cases/c2/b' }));
+    expect(await list()).toEqual(['cases/c1/a', 'cases/c2/b']);
   });
 
   it('reports the bucket default retention and refuses other accounts, wrong regions and unknown buckets', async () => {
