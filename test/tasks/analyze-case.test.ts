@@ -161,4 +161,34 @@ describe('AnalyzeCase', () => {
     );
     expect(result.gaps).toEqual([expect.objectContaining({ step: 'analyze.dns' })]);
   });
+
+  it.each([
+    [
+      'in a dry run, which collects no logs',
+      '6c1d3b5f-0e2a-4d7c-9f8b-4a3e2d1c0b91',
+      { mode: 'dry-run' as const },
+      'dns.jsonl',
+    ],
+    [
+      'in a case that asked for no logs',
+      '6c1d3b5f-0e2a-4d7c-9f8b-4a3e2d1c0b92',
+      { options: { ...logCase().options, logs: false } },
+      'dns.jsonl',
+    ],
+    [
+      'of the finding in a case opened by request',
+      '6c1d3b5f-0e2a-4d7c-9f8b-4a3e2d1c0b93',
+      { finding: undefined, trigger: 'manual' as const },
+      'finding.json',
+    ],
+  ])('records no gap for a source never collected: %s', async (_name, caseId, change, file) => {
+    const reader = s3EvidenceReader(
+      ctx.deps.clients.forensics('eu-west-1').s3(),
+      ctx.env.config.regions['eu-west-1'].evidenceBucket,
+      logCase().caseId,
+    );
+    const other = { ...logCase({ caseId }), ...change };
+    const result = await analyzeRegion(other, 'eu-west-1', without(reader, file), ctx.deps.store(caseId, 'eu-west-1'));
+    expect(result.gaps).toEqual([]);
+  });
 });

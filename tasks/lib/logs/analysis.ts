@@ -71,6 +71,15 @@ async function instanceAddresses(
   return instances;
 }
 
+/**
+ * Whether the case should hold a source's file: a dry run and a case without logs collect none, and a case opened by
+ * request has no finding. What CollectLogs was never asked for is not a gap of the analysis.
+ */
+function expected(caseData: Case, source: Exclude<TimelineSource, 'custody'>): boolean {
+  if (caseData.mode === 'dry-run' || !caseData.options.logs) return false;
+  return source !== 'finding' || caseData.finding !== undefined;
+}
+
 export async function analyzeRegion(
   caseData: Case,
   region: string,
@@ -124,7 +133,7 @@ export async function analyzeRegion(
           stream = await reader.open(key);
         }
         if (stream) await addSource(source, key, stream);
-        else
+        else if (expected(caseData, source))
           gaps.push({
             target: targetLabel(target),
             step: `analyze.${source}`,
