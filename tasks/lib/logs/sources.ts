@@ -4,7 +4,7 @@ import { GetResourceConfigHistoryCommand } from '@aws-sdk/client-config-service'
 import type { ResourceType } from '@aws-sdk/client-config-service';
 import { GetFindingsCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import type { Clients } from '../aws';
-import type { Case, Target } from '../case';
+import type { Case, Finding, Target } from '../case';
 import type { LogSources } from '../config';
 import { errorMessage, errorName } from '../errors';
 import type { InstanceFacts } from '../instance-facts';
@@ -46,7 +46,10 @@ export interface PlanContext {
 const LOGS_PACING: PacingOptions = { minIntervalMs: 0, maxAttempts: 6, backoffBaseMs: 200 };
 
 export function planSources(context: PlanContext): LogSourcePlan[] {
-  return [cloudTrailPlan(context), flowPlan(context), dnsPlan(context), configPlan(context), findingPlan(context)];
+  const plans = [cloudTrailPlan(context), flowPlan(context), dnsPlan(context), configPlan(context)];
+  // A case opened by request has no finding to re-read: nothing is missing, so there is no plan (and no gap).
+  const finding = context.caseData.finding;
+  return finding ? [...plans, findingPlan(context, finding)] : plans;
 }
 
 function cloudTrailPlan({ target, instance, window, clients, pacing }: PlanContext): LogSourcePlan {
@@ -208,29 +211,27 @@ function configPlan({ instance, window, clients }: PlanContext): LogSourcePlan {
   };
 }
 
-function findingPlan({ caseData, target, clients }: PlanContext): LogSourcePlan {
-  const finding = caseData.finding;
-  const detectorFromArn = finding ? /:detector\/([^/]+)\/finding\//.exec(finding.arn)?.[1] : undefined;
+function findingPlan({ target, clients }: PlanContext, finding: Finding): LogSourcePlan {
+  const detectorFromArn = /:detector\/([^/]+)\/finding\//.exec(finding.arn)?.[1];
   const base = { source: 'finding' as const, file: 'finding.json', api: 'guardduty:GetFindings', partial: [] };
   let unavailable: string | undefined;
-  if (!finding) unavailable = 'the case has no finding (opened by request)';
-  else if (finding.source !== 'guardduty')
+  if (finding.source !== 'guardduty')
     unavailable = `the finding comes from ${finding.source}; only GuardDuty findings are re-read`;
   else if (finding.accountId !== target.accountId || finding.region !== target.region)
     unavailable = `the finding is held in ${finding.accountId}/${finding.region}, not the target's account and region`;
   return {
     ...base,
-    query: { findingId: finding?.id, detectorId: detectorFromArn },
+    query: { findingId: finding.id, detectorId: detectorFromArn },
     unavailable,
     async *lines() {
       const guardDuty = clients.guardDuty();
       const detectorId = detectorFromArn ?? (await guardDuty.send(new ListDetectorsCommand({}))).DetectorIds?.[0];
       const response = await guardDuty.send(
-        new GetFindingsCommand({ DetectorId: detectorId, FindingIds: [finding!.id] }),
+        new GetFindingsCommand({ DetectorId: detectorId, FindingIds: [finding.id] }),
       );
       const found = response.Findings?.[0];
       if (!found)
-        throw Object.assign(new Error(`GuardDuty no longer holds finding ${finding!.id}`), { name: 'FindingNotFound' });
+        throw Object.assign(new Error(`GuardDuty no longer holds finding ${finding.id}`), { name: 'FindingNotFound' });
       yield JSON.stringify(found);
     },
   };
