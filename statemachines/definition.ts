@@ -38,6 +38,8 @@ export interface StateInfo {
   readonly mode?: 'INLINE' | 'DISTRIBUTED';
   /** A Distributed Map's `Label`: its child executions are named `<state machine>/<Label>:<id>`. */
   readonly label?: string;
+  /** A Map's `ItemsPath`: where in its input the items are. */
+  readonly itemsPath?: string;
 }
 
 interface StatesObject {
@@ -47,6 +49,7 @@ interface StatesObject {
       Type: string;
       Resource?: string;
       Label?: string;
+      ItemsPath?: string;
       ItemProcessor?: StatesObject & { ProcessorConfig?: { Mode?: 'INLINE' | 'DISTRIBUTED' } };
       Iterator?: StatesObject;
       Branches?: StatesObject[];
@@ -67,6 +70,7 @@ export function listStates(definition: unknown, parents: readonly string[] = [])
       parents,
       ...(mode ? { mode } : {}),
       ...(label ? { label } : {}),
+      ...(state.ItemsPath ? { itemsPath: state.ItemsPath } : {}),
     });
     const children = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter(
       (child): child is StatesObject => !!child,

@@ -37,10 +37,3 @@ export function phaseLookup(definitionName: string = COLLECT_EVIDENCE): (stateNa
   );
   return (stateName) => phaseOf(byName.get(stateName));
 }
-
-/** The ASL type of each state (Task, Map, Choice, …), so history events can be named as Step Functions names them. */
-export function stateTypes(definitionName: string = COLLECT_EVIDENCE): ReadonlyMap<string, string> {
-  return new Map(
-    listStates(JSON.parse(readDefinitionText(definitionName)) as unknown).map((state) => [state.name, state.type]),
-  );
-}

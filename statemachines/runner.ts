@@ -17,11 +17,24 @@ import type { AnyTask } from './tasks';
 export type { Phase } from './phases';
 
 export interface ProgressEvent {
-  readonly kind: 'started' | 'finished' | 'failed' | 'retried' | 'caught' | 'execution-succeeded' | 'execution-failed';
+  readonly kind:
+    | 'started'
+    | 'finished'
+    | 'failed'
+    | 'retried'
+    | 'caught'
+    | 'iteration-started'
+    | 'iteration-succeeded'
+    | 'iteration-failed'
+    | 'execution-succeeded'
+    | 'execution-failed';
   readonly phase: Phase;
+  /** The state; for an iteration event, the Map it belongs to. */
   readonly state?: string;
   /** Index of the Map iteration (the target) for states inside the Collect map. */
   readonly targetIndex?: number;
+  /** For a Map entering: how many items its ItemsPath names (the targets of CollectTargets). */
+  readonly items?: number;
   readonly error?: string;
   readonly at: number;
 }
@@ -190,6 +203,21 @@ const KIND = {
   StateCaught: 'caught',
 } as const;
 
+const ITERATION_KIND = {
+  MapIterationStarted: 'iteration-started',
+  MapIterationSucceeded: 'iteration-succeeded',
+  MapIterationFailed: 'iteration-failed',
+} as const;
+
+/** The number of items a Map's `ItemsPath` (a plain `$.a.b` path) names in its input. */
+function itemCount(info: StateInfo | undefined, input: unknown): number | undefined {
+  if (info?.type !== 'Map' || !info.itemsPath?.startsWith('$')) return undefined;
+  let value = input;
+  for (const part of info.itemsPath.split('.').slice(1))
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  return Array.isArray(value) ? value.length : undefined;
+}
+
 function toProgress(event: EventLog, byName: ReadonlyMap<string, StateInfo>): ProgressEvent | undefined {
   const at = event.timestamp;
   switch (event.type) {
@@ -201,7 +229,16 @@ function toProgress(event: EventLog, byName: ReadonlyMap<string, StateInfo>): Pr
       const info = byName.get(event.state.name);
       const kind = KIND[event.type];
       const error = event.type === 'StateFailed' ? `${event.Error}: ${String(event.Cause)}` : undefined;
-      return { kind, phase: phaseOf(info), state: event.state.name, targetIndex: event.index, error, at };
+      const items = event.type === 'StateEntered' ? itemCount(info, event.state.input) : undefined;
+      const base = { kind, phase: phaseOf(info), state: event.state.name, targetIndex: event.index, error, at };
+      return items === undefined ? base : { ...base, items };
+    }
+    case 'MapIterationStarted':
+    case 'MapIterationSucceeded':
+    case 'MapIterationFailed': {
+      const kind = ITERATION_KIND[event.type];
+      const info = byName.get(event.parentState.name);
+      return { kind, phase: phaseOf(info), state: event.parentState.name, targetIndex: event.index, at };
     }
     case 'ExecutionSucceeded':
       return { kind: 'execution-succeeded', phase: 'report', at };

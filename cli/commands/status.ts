@@ -1,5 +1,5 @@
 // `custody status CASE|ARN`: where a case's execution is (phase reached, failed states, outcome), read from Step Functions history.
-import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import type { DescribeExecutionCommandOutput, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { phaseLookup } from '../../statemachines/phases';
 import type { Phase } from '../../statemachines/phases';
@@ -65,6 +65,41 @@ export function historyRenderer(io: CliIo): {
   };
 }
 
+/**
+ * A Distributed Map's children keep their states in their own histories, so the parent's shows only MapRunStarted; the
+ * Map Run's item counts ("DescribeMapRun", API Reference) say how far it is, printed whenever they change.
+ */
+export function mapRunReporter(
+  sfn: SFNClient,
+  io: CliIo,
+): {
+  track(events: readonly HistoryEvent[]): void;
+  report(): Promise<void>;
+} {
+  const active = new Set<string>();
+  const printed = new Map<string, string>();
+  return {
+    track: (events) => {
+      for (const event of events) {
+        const arn = event.mapRunStartedEventDetails?.mapRunArn;
+        if (event.type === 'MapRunStarted' && arn) active.add(arn);
+      }
+    },
+    report: async () => {
+      for (const mapRunArn of active) {
+        const run = await sfn.send(new DescribeMapRunCommand({ mapRunArn }));
+        const counts = run.itemCounts;
+        const done =
+          (counts?.succeeded ?? 0) + (counts?.failed ?? 0) + (counts?.timedOut ?? 0) + (counts?.aborted ?? 0);
+        const line = `   targets ${done} of ${counts?.total ?? '?'} done (${counts?.failed ?? 0} failed, ${counts?.running ?? 0} running)`;
+        if (printed.get(mapRunArn) !== line) io.out(line);
+        printed.set(mapRunArn, line);
+        if (run.status !== 'RUNNING') active.delete(mapRunArn);
+      }
+    },
+  };
+}
+
 /** Polls an execution's history until it ends, printing each new event once; returns its final description. */
 export async function followExecution(
   context: AwsContext,
@@ -74,12 +109,15 @@ export async function followExecution(
 ): Promise<DescribeExecutionCommandOutput> {
   const sfn = context.clients.orchestrator(context.region).sfn();
   const renderer = historyRenderer(io);
+  const mapRuns = mapRunReporter(sfn, io);
   const sleep = env.sleep ?? realSleep;
   let seen = 0;
   for (;;) {
     const events = await readHistory(sfn, executionArn);
     const fresh = events.filter((event) => (event.id ?? 0) > seen);
     renderer.render(fresh);
+    mapRuns.track(fresh);
+    await mapRuns.report();
     seen = Math.max(seen, ...fresh.map((event) => event.id ?? 0));
     if (renderer.summary().ended) break;
     await sleep(env.pollMs ?? 5000);

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { CustodyConfig } from '../../tasks/lib/config';
 import { InvalidInputError } from '../../tasks/lib/errors';
+import { COLLECT_EVIDENCE, listStates, readDefinitionText } from '../../statemachines/definition';
 import { ORCHESTRATOR_ROLE_PATH, STATE_MACHINE_NAME, requireDeployment } from '../names';
 import { assumeRoleStatements } from '../policy/assume';
 import { inlinePolicy } from '../policy/scopes';
@@ -46,6 +47,19 @@ export class OperatorRole extends Construct {
       }),
       'execution names are case ids, unknown until a case starts; bounded to the Custody state machine',
     );
+    // The Collect phase is a Distributed Map: `custody start --wait` reads its Map Run's item counts
+    // (`…:mapRun:custody-collect-evidence/CollectTarget:<id>`, Step Functions "Resource types").
+    const mapRunArns = distributedMapLabels().map((label) =>
+      props.reasons.resource(
+        stack.formatArn({
+          service: 'states',
+          resource: 'mapRun',
+          resourceName: `${STATE_MACHINE_NAME}/${label}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+        `Map Run ids are made by Step Functions when the ${label} Distributed Map starts; bounded to that Map`,
+      ),
+    );
     this.role = new iam.Role(this, 'Role', {
       roleName: OPERATOR_ROLE_NAME,
       path: ORCHESTRATOR_ROLE_PATH,
@@ -64,6 +78,9 @@ export class OperatorRole extends Construct {
           actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
           resources: [executionArn],
         }),
+        ...(mapRunArns.length > 0
+          ? [new iam.PolicyStatement({ actions: ['states:DescribeMapRun'], resources: mapRunArns })]
+          : []),
         // `custody release` undoes containment as the responder role and records it as the evidence writer; `custody verify`
         // reads evidence and kms:GetPublicKey of the signing key as the evidence writer (docs/deploy.md §8).
         ...assumeRoleStatements(props.config, stack.partition, true, props.reasons),
@@ -93,4 +110,11 @@ export function operatorTrust(principals: readonly string[]): iam.IPrincipal {
     ];
   });
   return new iam.CompositePrincipal(...trusted);
+}
+
+/** The Map Run labels of the deployed definition's Distributed Maps (the ASL file is the one source of truth). */
+function distributedMapLabels(): string[] {
+  return listStates(JSON.parse(readDefinitionText(COLLECT_EVIDENCE)) as unknown)
+    .filter((state) => state.mode === 'DISTRIBUTED')
+    .map((state) => state.label ?? state.name);
 }

@@ -18,6 +18,7 @@ import type { SandboxEnvironment } from '../index';
 import type { CallContext, Sandbox } from '../sandbox';
 import type { AccountState, ExecutionState, HistoryEventState } from '../scenario';
 import type { RunOptions } from '../../statemachines/runner';
+import { MapRunTracker, describeMapRun } from './sfn-map-runs';
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):execution:([A-Za-z0-9_-]{1,80}):([^:]{1,80})$/;
@@ -121,12 +122,14 @@ function track(sandbox: Sandbox, promise: Promise<void>): void {
 /** Runs the execution with the local runner against this same sandbox, recording each state as a history event. */
 async function run(sandbox: Sandbox, execution: ExecutionState, definitionName: string): Promise<void> {
   // Loaded lazily: the runner pulls in every task module, which the rest of the sandbox does not need.
-  const [{ runCollectEvidence }, { sandboxDeps }, { stateTypes }] = await Promise.all([
+  const [{ runCollectEvidence }, { sandboxDeps }, { listStates, readDefinitionText }] = await Promise.all([
     import('../../statemachines/runner'),
     import('../deps'),
-    import('../../statemachines/phases'),
+    import('../../statemachines/definition'),
   ]);
-  const types = stateTypes(definitionName);
+  const states = listStates(JSON.parse(readDefinitionText(definitionName)) as unknown);
+  const byName = new Map(states.map((state) => [state.name, state]));
+  const mapRuns = new MapRunTracker(sandbox, execution, byName);
   const append = (type: string, details: Record<string, unknown>): void => {
     const last = execution.history[execution.history.length - 1];
     execution.history.push({
@@ -144,12 +147,20 @@ async function run(sandbox: Sandbox, execution: ExecutionState, definitionName: 
       ...settings.get(sandbox),
       onProgress: (event) => {
         if (!event.state) return;
-        const type = types.get(event.state) ?? 'Task';
-        if (event.kind === 'started')
+        if (mapRuns.owns(event)) return mapRuns.child(event);
+        const type = byName.get(event.state)?.type ?? 'Task';
+        if (event.kind === 'started') {
           append(`${type}StateEntered`, { stateEnteredEventDetails: { name: event.state } });
-        if (event.kind === 'finished' && type !== 'Fail')
+          mapRuns.entered(event, append);
+        }
+        if (event.kind === 'finished' && type !== 'Fail') {
+          mapRuns.ended(event, append);
           append(`${type}StateExited`, { stateExitedEventDetails: { name: event.state } });
-        if (event.kind === 'failed') failedEvent(type, event.error ?? '', append);
+        }
+        if (event.kind === 'failed') {
+          mapRuns.ended(event, append);
+          failedEvent(type, event.error ?? '', append);
+        }
       },
     });
     const stopDate = new Date().toISOString();
@@ -274,4 +285,5 @@ export const sfn = {
   DescribeExecution: describeExecution,
   GetExecutionHistory: getExecutionHistory,
   ListExecutions: listExecutions,
+  DescribeMapRun: describeMapRun,
 };

@@ -46,7 +46,9 @@ describe('custody start against the deployed state machine', () => {
       expect(code).toBe(0);
       const phases = firstRunLines.filter((line) => line.startsWith('== '));
       expect(phases).toEqual(['== triage', '== collect', '== examine', '== analyze', '== report']);
-      expect(firstRunLines).toContain('   ok      PreserveInstance');
+      // The targets run as the Map Run's child executions: their progress is counted, their states are in their own histories.
+      expect(firstRunLines).toContain('   targets 1 of 1 done (0 failed, 0 running)');
+      expect(firstRunLines).not.toContain('   ok      PreserveInstance');
       expect(firstRunLines).toContain(`Case ${caseId}: SUCCEEDED`);
       expect(firstRunLines.some((line) => /^Target: {2}i-0c0ffee1234567890 /.test(line))).toBe(true);
     });

@@ -61,7 +61,7 @@ describe('the CustodyOperator role of the example organisation', () => {
     });
   });
 
-  it('may start, list and read executions of the Custody state machine and nothing else in Step Functions', () => {
+  it('may start, list and read executions of the Custody state machine, and its Collect Map Runs, and nothing else in Step Functions', () => {
     const states = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('states:')));
     expect(states).toEqual([
       {
@@ -75,6 +75,12 @@ describe('the CustodyOperator role of the example organisation', () => {
         Effect: 'Allow',
         Action: ['states:DescribeExecution', 'states:GetExecutionHistory'],
         Resource: arn(':states:eu-west-1:111111111111:execution:custody-collect-evidence:*'),
+      },
+      {
+        role: role.id,
+        Effect: 'Allow',
+        Action: 'states:DescribeMapRun',
+        Resource: arn(':states:eu-west-1:111111111111:mapRun:custody-collect-evidence/CollectTarget:*'),
       },
     ]);
   });
@@ -99,7 +105,7 @@ describe('the CustodyOperator role of the example organisation', () => {
         Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } },
       },
     ]);
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
   });
 
   it('grants only actions that exist in AWS’s catalogue', async () => {

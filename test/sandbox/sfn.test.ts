@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
+  DescribeMapRunCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   StartExecutionCommand,
@@ -85,9 +86,23 @@ describe('sandbox Step Functions', () => {
       expect(events).toContainEqual(
         expect.objectContaining({ type: 'MapStateEntered', stateEnteredEventDetails: { name: 'CollectTargets' } }),
       );
-      expect(events).toContainEqual(
-        expect.objectContaining({ type: 'TaskStateExited', stateExitedEventDetails: { name: 'PreserveInstance' } }),
+    });
+
+    it("keeps the targets' states out of the parent history: CollectTargets is a Map Run whose items DescribeMapRun counts", async () => {
+      const events = await history(sfn, executionArn);
+      const types = events.map((event) => event.type);
+      const entered = types.indexOf('MapStateEntered');
+      expect(types.slice(entered, entered + 2)).toEqual(['MapStateEntered', 'MapRunStarted']);
+      expect(types.indexOf('MapRunSucceeded')).toBe(types.indexOf('MapStateExited') - 1);
+      const names = events.map((event) => event.stateEnteredEventDetails?.name).filter(Boolean);
+      expect(names).not.toContain('PreserveInstance');
+      const mapRunArn = events.find((event) => event.type === 'MapRunStarted')!.mapRunStartedEventDetails!.mapRunArn!;
+      expect(mapRunArn).toMatch(
+        /^arn:aws:states:eu-west-1:111111111111:mapRun:custody-collect-evidence\/CollectTarget:[0-9a-f-]{36}$/,
       );
+      const run = await sfn.send(new DescribeMapRunCommand({ mapRunArn }));
+      expect(run).toMatchObject({ status: 'SUCCEEDED', executionArn });
+      expect(run.itemCounts).toMatchObject({ total: 1, succeeded: 1, failed: 0, running: 0, pending: 0 });
     });
 
     it('pages the history with nextToken without losing or repeating an event', async () => {
