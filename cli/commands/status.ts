@@ -72,6 +72,7 @@ export function historyRenderer(io: CliIo): {
 export function mapRunReporter(
   sfn: SFNClient,
   io: CliIo,
+  label = '   targets ',
 ): {
   track(events: readonly HistoryEvent[]): void;
   report(): Promise<void>;
@@ -91,7 +92,7 @@ export function mapRunReporter(
         const counts = run.itemCounts;
         const done =
           (counts?.succeeded ?? 0) + (counts?.failed ?? 0) + (counts?.timedOut ?? 0) + (counts?.aborted ?? 0);
-        const line = `   targets ${done} of ${counts?.total ?? '?'} done (${counts?.failed ?? 0} failed, ${counts?.running ?? 0} running)`;
+        const line = `${label}${done} of ${counts?.total ?? '?'} done (${counts?.failed ?? 0} failed, ${counts?.running ?? 0} running)`;
         if (printed.get(mapRunArn) !== line) io.out(line);
         printed.set(mapRunArn, line);
         if (run.status !== 'RUNNING') active.delete(mapRunArn);
@@ -187,7 +188,8 @@ export async function statusCommand(
   }
   const quiet: CliIo = { out: () => undefined, err: io.err };
   const renderer = historyRenderer(quiet);
-  renderer.render(await readHistory(sfn, executionArn));
+  const events = await readHistory(sfn, executionArn);
+  renderer.render(events);
   const summary = renderer.summary();
   const caseId = (execution.name ?? '').replace(/-resume-\d+$/, '');
   io.out(`Case:    ${caseId}`);
@@ -195,6 +197,9 @@ export async function statusCommand(
   io.out(`Status:  ${execution.status}${execution.stopDate ? ` (ended ${execution.stopDate.toISOString()})` : ''}`);
   io.out(`Started: ${execution.startDate?.toISOString() ?? '?'}`);
   io.out(`Phase:   ${summary.phase ?? 'not started'}`);
+  const mapRuns = mapRunReporter(sfn, io, 'Targets: ');
+  mapRuns.track(events);
+  await mapRuns.report();
   for (const failed of summary.failedStates) io.out(`Failed:  ${failed.state}: ${failed.error}`);
   if (execution.error) io.out(`Error:   ${execution.error}: ${execution.cause ?? ''}`);
   describeOutput(execution.output, io);

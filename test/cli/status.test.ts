@@ -29,6 +29,7 @@ describe('custody status and custody cases', () => {
         `Case:    ${caseId}`,
         expect.stringMatching(/^Status: {2}SUCCEEDED \(ended \d{4}-\d\d-\d\dT/),
         'Phase:   report',
+        'Targets: 1 of 1 done (0 failed, 0 running)',
         expect.stringMatching(/^Target: {2}i-0c0ffee1234567890 .* \(\d+ gap\(s\)\)$/),
         `Console: https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`,
       ]),
@@ -41,11 +42,11 @@ describe('custody status and custody cases', () => {
     expect(world.stdout[0]).toBe(`Case:    ${caseId}`);
   });
 
-  it('reads the history page by page and describes the execution, changing nothing', async () => {
+  it('reads the history page by page and describes the execution and its Map Run, changing nothing', async () => {
     const before = world.env.sandbox.calls.length;
     await statusCommand(caseId, { config: world.configFile }, world.io, world.commandEnv);
     const made = world.env.sandbox.calls.slice(before).map((call) => `${call.service}:${call.operation}`);
-    expect(new Set(made)).toEqual(new Set(['SFN:DescribeExecution', 'SFN:GetExecutionHistory']));
+    expect(new Set(made)).toEqual(new Set(['SFN:DescribeExecution', 'SFN:GetExecutionHistory', 'SFN:DescribeMapRun']));
   });
 
   it('reports a rejected case as failed (exit 1) with the error Step Functions recorded', async () => {
