@@ -9,7 +9,7 @@ import { errorMessage } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
 import { InstanceFactsSchema } from './lib/instance-facts';
 import type { ArtifactRecord, TaskDeps } from './lib/task';
-import { custodyStoreFor } from './seal-case';
+import { custodyStoreFor } from './lib/case-store';
 import type { CommandRef } from './ssm-command';
 import { agentGap, agentStatus, objectKey, partUrls, presignUrl, startUpload, ToolSpecSchema } from './ssm-command';
 import type { DryRunVerdict } from './snapshot-volumes';

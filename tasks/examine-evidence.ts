@@ -15,7 +15,7 @@ import { defineTask, lambdaHandler } from './lib/handler';
 import type { ArtifactRecord, TaskDeps } from './lib/task';
 import { mapLimit } from './lib/verify/parallel';
 import { caseRegions } from './open-case';
-import { custodyStoreFor } from './seal-case';
+import { custodyStoreFor } from './lib/case-store';
 
 export const ExamineEvidenceInputSchema = z.object({ case: CaseSchema });
 export type ExamineEvidenceInput = z.infer<typeof ExamineEvidenceInputSchema>;

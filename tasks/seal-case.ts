@@ -3,8 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { sha256Hex } from './lib/canonical';
 import { CaseSchema, type Case, type Gap } from './lib/case';
-import type { CustodyStore } from './lib/case-store';
-import { CONFLICTS, casePrefix, createCaseStore, putLocked, readObject } from './lib/case-store';
+import { CONFLICTS, casePrefix, custodyStoreFor, putLocked, readObject } from './lib/case-store';
 import { forensicsFor } from './lib/config';
 import type { CustodyEntry } from './lib/custody-log';
 import { toJsonl, verifyChain } from './lib/custody-log';
@@ -33,25 +32,6 @@ export interface SealCaseOutput {
   readonly caseId: string;
   readonly sealed: SealedRegion[];
   readonly gaps: Gap[];
-}
-
-/** The deps' store when it is the real one (it can read its log back), else a real store built from the deps. */
-export function custodyStoreFor(deps: TaskDeps, caseId: string, region: string): CustodyStore {
-  const store = deps.store(caseId, region) as Partial<CustodyStore>;
-  if (
-    typeof store.readEntries === 'function' &&
-    typeof store.append === 'function' &&
-    typeof store.existingArtifact === 'function'
-  )
-    return store as CustodyStore;
-  return createCaseStore({
-    caseId,
-    region,
-    config: deps.config,
-    clients: deps.clients,
-    actor: deps.actor,
-    now: () => deps.now(),
-  });
 }
 
 export async function sealCase(input: SealCaseInput, deps: TaskDeps): Promise<SealCaseOutput> {

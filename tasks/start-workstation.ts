@@ -7,7 +7,7 @@ import {
   DescribeVolumesCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { CaseSchema, TargetSchema } from './lib/case';
@@ -15,6 +15,7 @@ import type { Case, Target } from './lib/case';
 import type { WorkstationConfig } from './lib/config';
 import { forensicsFor } from './lib/config';
 import { errorMessage, errorName } from './lib/errors';
+import { objectExists } from './lib/existing-artifact';
 import { defineTask, lambdaHandler } from './lib/handler';
 import type { TaskDeps } from './lib/task';
 import type { EvidenceVolume, WorkstationState } from './lib/workstation';
@@ -168,12 +169,7 @@ async function memoryImageKey(input: StartWorkstationInput, deps: TaskDeps): Pro
   const s3 = deps.clients.forensics(input.target.region).s3();
   for (const name of ['memory.lime', 'memory.raw']) {
     const key = `${input.target.accountId}/${input.target.instanceId}/memory/${name}`;
-    try {
-      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(input.case, key) }));
-      return key;
-    } catch (error) {
-      if (!['NotFound', 'NoSuchKey'].includes(errorName(error))) throw error;
-    }
+    if (await objectExists(s3, bucket, objectKey(input.case, key))) return key;
   }
   return undefined;
 }

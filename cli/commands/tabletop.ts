@@ -10,7 +10,7 @@ import { runCollectEvidence } from '../../statemachines/runner';
 import type { ProgressEvent, RunResult } from '../../statemachines/runner';
 import type { Case, Gap } from '../../tasks/lib/case';
 import type { CustodyEntry } from '../../tasks/lib/custody-log';
-import { custodyStoreFor } from '../../tasks/seal-case';
+import { custodyStoreFor } from '../../tasks/lib/case-store';
 import type { CliIo, ExitCode } from '../io';
 import { EXIT } from '../io';
 import { asDryRunRequest } from './dry-run';

@@ -20,7 +20,7 @@ import { CustodyLogError, InvalidInputError, TRANSIENT_AWS_ERRORS, errorName } f
 import { writeEvidence } from './evidence-writer';
 import { discard, existingArtifact, objectExists } from './existing-artifact';
 import type { ExistingArtifactRequest } from './existing-artifact';
-import type { Actor, ArtifactRecord, CaseStore, CustodyEvent, PutArtifactRequest } from './task';
+import type { Actor, ArtifactRecord, CaseStore, CustodyEvent, PutArtifactRequest, TaskDeps } from './task';
 import { mapLimit } from './verify/parallel';
 
 /** Version recorded as `toolVersion` for artifacts Custody produces itself. */
@@ -253,6 +253,25 @@ export function createCaseStore(options: CaseStoreOptions): CustodyStore {
     },
     readEntries: () => readCustodyEntries(s3(), bucket, caseId),
   };
+}
+
+/** The deps' store when it is the real one (it can read its log back), else a real store built from the deps. */
+export function custodyStoreFor(deps: TaskDeps, caseId: string, region: string): CustodyStore {
+  const store = deps.store(caseId, region) as Partial<CustodyStore>;
+  if (
+    typeof store.readEntries === 'function' &&
+    typeof store.append === 'function' &&
+    typeof store.existingArtifact === 'function'
+  )
+    return store as CustodyStore;
+  return createCaseStore({
+    caseId,
+    region,
+    config: deps.config,
+    clients: deps.clients,
+    actor: deps.actor,
+    now: () => deps.now(),
+  });
 }
 
 /** S3 answers 412 PreconditionFailed when the key exists, 409 ConditionalRequestConflict when another conditional write races. */

@@ -130,7 +130,6 @@ export const TASK_CALLS: Readonly<Record<string, FileCalls>> = {
       'EC2:DescribeVolumesCommand',
       'EC2:RunInstancesCommand',
       'S3:GetObjectCommand',
-      'S3:HeadObjectCommand',
       'SSM:GetParameterCommand',
     ],
     // RunInstances with an instance profile passes its role (iam:PassRole); tags go on at launch (ec2:CreateTags on create);

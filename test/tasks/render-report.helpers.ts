@@ -11,7 +11,7 @@ import { preserveInstance } from '../../tasks/preserve-instance';
 import { SnapshotVolumesInputSchema, snapshotVolumes } from '../../tasks/snapshot-volumes';
 import type { TargetSummary } from '../../tasks/summarise-target';
 import { summariseTarget } from '../../tasks/summarise-target';
-import { custodyStoreFor } from '../../tasks/seal-case';
+import { custodyStoreFor } from '../../tasks/lib/case-store';
 import type { TestContext } from '../helpers/deps';
 import { makeTestContext } from '../helpers/deps';
 import { TARGET, logCase } from '../helpers/log-case';
