@@ -9,7 +9,7 @@ import { errorMessage } from './lib/errors';
 import { defineTask, lambdaHandler } from './lib/handler';
 import { InstanceFactsSchema } from './lib/instance-facts';
 import type { ArtifactRecord, TaskDeps } from './lib/task';
-import { custodyStoreFor } from './lib/case-store';
+import { custodyStoreFor, listObjects } from './lib/case-store';
 import type { CommandRef, PlannedUpload } from './ssm-command';
 import { agentGap, agentStatus, objectKey, partUrls, startUpload } from './ssm-command';
 import type { DryRunVerdict } from './snapshot-volumes';
@@ -152,11 +152,20 @@ async function alreadyCollected(
   documentName: string,
 ): Promise<ArtifactRecord[]> {
   const { target } = input;
+  const folder = `${target.accountId}/${target.instanceId}/volatile/`;
+  // One listing of the target's volatile folder: a first run (the usual case) finds it empty and asks nothing more.
+  const s3 = deps.clients.forensics(target.region).s3();
+  const bucket = forensicsFor(deps.config, target.region).evidenceBucket;
+  const present = new Set((await listObjects(s3, bucket, objectKey(input.case, folder))).map((object) => object.key));
+  const names = VOLATILE_OUTPUTS.map(([name]) => name).filter((name) =>
+    present.has(objectKey(input.case, folder + name)),
+  );
+  if (names.length === 0) return [];
   const store = custodyStoreFor(deps, input.case.caseId, target.region);
   const found = await Promise.all(
-    VOLATILE_OUTPUTS.map(([name]) =>
+    names.map((name) =>
       store.existingArtifact({
-        key: `${target.accountId}/${target.instanceId}/volatile/${name}`,
+        key: `${folder}${name}`,
         source: `ssm:${documentName}`,
         tool: documentName,
         toolVersion: '1',
