@@ -80,6 +80,12 @@ export function listStates(definition: unknown, parents: readonly string[] = [])
   return states;
 }
 
+/** The Distributed Map a state runs inside (its outermost enclosing Map, when distributed): its states are a child's. */
+export function distributedMapOf(byName: ReadonlyMap<string, StateInfo>, stateName: string): string | undefined {
+  const outermost = byName.get(stateName)?.parents[0];
+  return outermost !== undefined && byName.get(outermost)?.mode === 'DISTRIBUTED' ? outermost : undefined;
+}
+
 /** The Lambda function name a Task state's placeholder stands for: `${PreserveInstanceFunctionArn}` → `PreserveInstance`. */
 export function functionOf(resource: string | undefined): string | undefined {
   return /^\$\{([A-Za-z0-9]+)FunctionArn\}$/.exec(resource ?? '')?.[1];

@@ -1,4 +1,5 @@
 // The AWS limits the local runner models, so a local run fails where AWS would: payload size per state, history per execution.
+import { distributedMapOf } from './definition';
 import type { StateInfo } from './definition';
 
 /**
@@ -116,8 +117,8 @@ export class HistoryCounter {
 
   /** A state inside a Distributed Map belongs to that iteration's child execution; any other to the parent. */
   private owner(stateName: string, index: number | undefined): string {
-    const outermost = this.byName.get(stateName)?.parents[0];
-    return outermost && index !== undefined && this.isDistributed(outermost) ? `${outermost}#${index}` : 'execution';
+    const map = distributedMapOf(this.byName, stateName);
+    return map && index !== undefined ? `${map}#${index}` : 'execution';
   }
 
   private count(execution: string, events: number, transitions = 0): void {

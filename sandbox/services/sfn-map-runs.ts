@@ -2,6 +2,7 @@
 // shows MapRunStarted / MapRunSucceeded instead, and DescribeMapRun counts the items as they run.
 import type { DescribeMapRunCommandInput, DescribeMapRunCommandOutput } from '@aws-sdk/client-sfn';
 import { v4 as uuidv4 } from 'uuid';
+import { distributedMapOf } from '../../statemachines/definition';
 import type { StateInfo } from '../../statemachines/definition';
 import type { ProgressEvent } from '../../statemachines/runner';
 import { awsError } from '../errors';
@@ -43,8 +44,7 @@ export class MapRunTracker {
     if (!event.state) return false;
     const info = this.byName.get(event.state);
     if (event.kind.startsWith('iteration-')) return info?.mode === 'DISTRIBUTED';
-    const outermost = info?.parents[0];
-    return outermost !== undefined && this.byName.get(outermost)?.mode === 'DISTRIBUTED';
+    return distributedMapOf(this.byName, event.state) !== undefined;
   }
 
   /** Counts a child's progress (iteration events); its own states are left to its history, which the sandbox does not keep. */
